@@ -1,0 +1,129 @@
+/** `command:` / `argv:` checks: run a process, parse its stdout with the check's output format. */
+import path from 'node:path';
+import { z } from 'zod';
+import { describeValue } from '../errors.js';
+import type { MetricFamily } from '../metrics/types.js';
+import { isMetricName, OWN_PREFIX } from '../metrics/names.js';
+import { parsePrometheusText } from '../parse/prometheus.js';
+import { parseValue } from '../parse/value.js';
+import { nonEmptyString } from '../config/fields.js';
+import type { CheckKind, Collected, KindProblem } from './kind.js';
+import { runProcess, type ProcessOutcome } from './process.js';
+import { describeExit } from './exit-codes.js';
+
+const metricName = z.string({ error: (iss) => `expected a metric name, got ${describeValue(iss.input)}` }).refine(
+  (n) => isMetricName(n) && !n.startsWith(OWN_PREFIX),
+  { error: (iss) => `invalid metric name ${describeValue(iss.input)}: expected [a-zA-Z_:][a-zA-Z0-9_:]*, not starting with "${OWN_PREFIX}" (reserved for pushagent's own metrics)` },
+);
+
+const shape = {
+  command: nonEmptyString.optional(),
+  argv: z.array(nonEmptyString).min(1, { error: 'expected at least the program to run' }).optional(),
+  output: z.enum(['value', 'prometheus']).optional(),
+  metric: z
+    .strictObject({
+      name: metricName,
+      type: z.enum(['gauge', 'counter', 'untyped']).default('gauge'),
+      help: nonEmptyString.optional(),
+    })
+    .optional(),
+  env: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: (iss) => `invalid environment variable name ${describeValue(iss.input)}` }),
+      z.union([z.string(), z.number(), z.boolean()]).transform(String),
+    )
+    .default({}),
+  cwd: nonEmptyString.optional(),
+};
+
+type Fields = z.output<z.ZodObject<typeof shape>>;
+
+export interface ExecSpec {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly shell: boolean;
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly output: 'value' | 'prometheus';
+  readonly metric: { readonly name: string; readonly type: 'gauge' | 'counter' | 'untyped'; readonly help: string } | undefined;
+}
+
+function toSpec(raw: Record<string, unknown>, problems: KindProblem[], where: { readonly dir: string }): ExecSpec {
+  const f = raw as Fields;
+  if (f.command !== undefined && f.argv !== undefined) {
+    problems.push({ path: ['argv'], message: 'use exactly one of `command` (run by /bin/sh -c) or `argv` (run directly), not both' });
+  }
+  const output = f.output ?? (f.metric ? 'value' : 'prometheus');
+  if (output === 'value' && !f.metric) {
+    problems.push({ path: ['output'], message: '`output: value` needs a `metric:` with at least a `name`' });
+  }
+  if (output !== 'value' && f.metric) {
+    problems.push({ path: ['metric'], message: `\`metric:\` only applies to \`output: value\`; with \`output: ${output}\` the names come from the output` });
+  }
+  const [file, ...args] = f.command !== undefined ? ['/bin/sh', '-c', f.command] : (f.argv ?? ['']);
+  return {
+    file: file ?? '',
+    args,
+    shell: f.command !== undefined,
+    env: f.env,
+    // Relative to the check file's folder, so a script can sit beside its YAML.
+    cwd: path.resolve(where.dir, f.cwd ?? '.'),
+    output,
+    metric: f.metric && { ...f.metric, help: f.metric.help ?? `${f.metric.name}, as printed by a pushagent check command.` },
+  };
+}
+
+async function collect(spec: ExecSpec, ctx: Parameters<CheckKind<ExecSpec>['collect']>[1]): Promise<Collected> {
+  const outcome = await runProcess(spec, ctx);
+  return interpret(spec, outcome);
+}
+
+/** Pure: a finished process and the check's output format → samples or a reason. */
+export function interpret(spec: ExecSpec, outcome: ProcessOutcome): Collected {
+  switch (outcome.kind) {
+    case 'not-started':
+      return { ok: false, reason: outcome.reason, exitCode: -1 };
+    case 'aborted':
+      return { ok: false, reason: 'aborted', exitCode: -1 };
+    case 'output-too-large':
+      return { ok: false, reason: `${outcome.stream} exceeded the output limit; the process group was killed`, exitCode: -1 };
+    case 'signaled':
+      return { ok: false, reason: `killed by ${outcome.signal}${firstLine(outcome.stderr)}`, exitCode: -1 };
+    case 'exited':
+      if (outcome.exitCode !== 0) {
+        return { ok: false, reason: `${describeExit(outcome.exitCode)}${firstLine(outcome.stderr)}`, exitCode: outcome.exitCode };
+      }
+      return parseOutput(spec, outcome.stdout);
+  }
+}
+
+function parseOutput(spec: ExecSpec, stdout: string): Collected {
+  if (spec.output === 'value') {
+    const r = parseValue(stdout);
+    if (!r.ok) return { ok: false, reason: `output: ${r.message}`, exitCode: 0 };
+    const m = spec.metric!;
+    const family: MetricFamily = { name: m.name, type: m.type, help: m.help, samples: [{ name: m.name, labels: {}, value: r.value }] };
+    return { ok: true, families: [family], exitCode: 0 };
+  }
+  const r = parsePrometheusText(stdout);
+  if (!r.ok) return { ok: false, reason: `output line ${r.line ?? '?'}: ${r.message}`, exitCode: 0 };
+  const own = r.value.find((f) => f.name.startsWith(OWN_PREFIX));
+  if (own) return { ok: false, reason: `output: metric name "${own.name}" is reserved for pushagent's own metrics`, exitCode: 0 };
+  const families = r.value.map((f) => (f.help ? f : { ...f, help: `Metric ${f.name} printed by a pushagent check.` }));
+  return { ok: true, families, exitCode: 0 };
+}
+
+function firstLine(stderr: string): string {
+  const line = stderr.split('\n').find((l) => l.trim() !== '');
+  return line === undefined ? '' : `: ${line.trim().slice(0, 200)}`;
+}
+
+export const execKind: CheckKind<ExecSpec> = {
+  name: 'exec',
+  triggers: ['command', 'argv'],
+  shape,
+  toSpec,
+  collect,
+  describe: (spec) => `exec/${spec.output}`,
+  declares: (spec) => (spec.metric ? [{ ...spec.metric, path: ['metric', 'name'] }] : []),
+};

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * The CLI: commander wiring only (STYLE rule 8). Each verb is one call into commands/, imported
+ * lazily so `--help` and `--version` load nothing else; only this file sets process.exitCode.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import type { CommandIo } from './commands/io.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const io = (): CommandIo => ({
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  cwd: process.cwd(),
+  env: process.env,
+});
+
+const configOption = () => new Option('-c, --config <file>', 'config file (default: pushagent.config.yaml, .pushagentrc.yaml, ... in the current directory)');
+
+const program = new Command('pushagent')
+  .description('Runs YAML checks and pushes their results to Prometheus Pushgateways.')
+  .version(version, '-V, --version')
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    // commander's own usage errors (unknown option, missing argument) are exit 3, like ours.
+    process.exit(err.exitCode === 0 ? 0 : 3);
+  });
+
+program
+  .command('once')
+  .description('run the checks once, push each result, print a summary line per check on stderr')
+  .addOption(configOption())
+  .option('--check <name>', 'run only this check (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--dry-run', 'print the exposition text each push would carry; push nothing')
+  .action(async (opts: { config?: string; check: string[]; dryRun?: boolean }) => {
+    const { once } = await import('./commands/once.js');
+    process.exitCode = await once(opts, io());
+  });
+
+program
+  .command('validate')
+  .description('load the config and every check; print every problem as file:line:col, or a table of the checks')
+  .addOption(configOption())
+  .action(async (opts: { config?: string }) => {
+    const { validate } = await import('./commands/validate.js');
+    process.exitCode = await validate(opts, io());
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,20 @@
+/** A loaded, validated check: plain data that knows where it was written. */
+import type { Labels } from '../metrics/types.js';
+
+export type Schedule = { readonly kind: 'interval'; readonly ms: number } | { readonly kind: 'cron'; readonly expr: string };
+
+export interface CheckDef {
+  readonly name: string;
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  /** A row of src/checks/registry.ts. */
+  readonly kind: string;
+  /** The kind's own settings, as its `toSpec` made them. */
+  readonly spec: unknown;
+  /** `exec/value`, for tables and logs. */
+  readonly describe: string;
+  readonly schedule: Schedule;
+  readonly timeoutMs: number;
+  readonly labels: Labels;
+}

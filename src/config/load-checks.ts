@@ -1,0 +1,141 @@
+/** checks_dir/*.yaml|yml → CheckDef[], every problem located (STYLE rule 2: strict, once, at load). */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { describeValue, type Problem } from '../errors.js';
+import { KINDS } from '../checks/registry.js';
+import type { CheckKind, DeclaredMetric, KindProblem } from '../checks/kind.js';
+import type { CheckDef, Schedule } from './check-def.js';
+import { commonShape, shortestCronGapMs } from './check-schema.js';
+import { formatDuration } from './duration.js';
+import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
+import { locate, parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
+
+export interface CheckLoadOptions {
+  readonly defaults: { readonly intervalMs: number; readonly timeoutMs: number };
+  /** Label names a check may not set: job, instance, check and the configured grouping labels. */
+  readonly reservedLabels: readonly string[];
+  /** How a file is named in messages (relative to the working directory when inside it). */
+  readonly display: (file: string) => string;
+}
+
+const KNOWN_KEYS = [...schemaKeys(z.object({ ...commonShape, ...Object.assign({}, ...KINDS.map((k) => k.shape)) }))];
+
+export async function loadChecks(dir: string, opts: CheckLoadOptions): Promise<{ checks: CheckDef[]; problems: Problem[] }> {
+  const problems: Problem[] = [];
+  let names: string[];
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    names = entries.filter((e) => !e.isDirectory() && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort();
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message;
+    return { checks: [], problems: [{ file: opts.display(dir), message: `cannot read the checks directory: ${reason}` }] };
+  }
+  const checks: CheckDef[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const { source, problems: syntax } = parseYaml(opts.display(file), await readFile(file, 'utf8'));
+    problems.push(...syntax);
+    if (syntax.length > 0) continue;
+    const data: unknown = source.doc.toJS();
+    if (data === null || data === undefined) continue;
+    const items: [unknown, YamlPath][] = Array.isArray(data) ? data.map((d, i) => [d, [i]]) : [[data, []]];
+    for (const [item, base] of items) {
+      const def = loadCheck(source, item, base, { ...opts, dir }, problems);
+      if (def) checks.push(def);
+    }
+  }
+  problems.push(...crossCheck(checks));
+  return { checks, problems };
+}
+
+function loadCheck(
+  source: YamlSource,
+  raw: unknown,
+  base: YamlPath,
+  opts: CheckLoadOptions & { readonly dir: string },
+  problems: Problem[],
+): CheckDef | undefined {
+  const at = locate(source, base);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push({ ...at, message: `expected a check (a mapping with name and e.g. command), got ${describeValue(raw)}` });
+    return undefined;
+  }
+  const rawName = (raw as { name?: unknown }).name;
+  const prefix = typeof rawName === 'string' ? `check "${rawName}": ` : base.length ? `check #${Number(base[0]) + 1}: ` : 'check: ';
+  const kinds = KINDS.filter((k) => k.triggers.some((t) => t in raw));
+  if (kinds.length !== 1) {
+    const all = KINDS.map((k) => `${k.triggers.join(' or ')} (${k.name})`).join(', ');
+    const found = kinds.length === 0 ? 'none' : kinds.map((k) => k.name).join(' and ');
+    problems.push({ ...at, message: `${prefix}expected exactly one kind of check, set by one of: ${all}; found ${found}` });
+    return undefined;
+  }
+  const kind = kinds[0] as CheckKind<unknown>;
+  const before = problems.length;
+  const schema = z.strictObject({ ...commonShape, ...kind.shape });
+  const parsed = schema.safeParse(raw, { error: issueMessage, reportInput: true });
+  const scope = { source, base, prefix, knownKeys: KNOWN_KEYS };
+  if (!parsed.success) {
+    problems.push(...issuesToProblems(parsed.error.issues, scope));
+    return undefined;
+  }
+  const { name, interval, schedule: cron, timeout, labels, ...fields } = parsed.data as z.output<z.ZodObject<typeof commonShape>> & Record<string, unknown>;
+  const own: KindProblem[] = [];
+  const spec = kind.toSpec(fields, own, { dir: opts.dir });
+  const here = (p: YamlPath, key: 'key' | 'value' = 'value') => locate(source, [...base, ...p], key);
+  const fail = (p: YamlPath, message: string) => problems.push({ ...here(p), message: `${prefix}${message}` });
+  for (const p of own) fail(p.path, p.message);
+
+  for (const label of Object.keys(labels).filter((l) => opts.reservedLabels.includes(l))) {
+    problems.push({ ...here(['labels', label], 'key'), message: `${prefix}label "${label}" is reserved (set by the push's grouping key: ${opts.reservedLabels.join(', ')})` });
+  }
+  if (interval !== undefined && cron !== undefined) fail(['schedule'], 'use either `interval` or `schedule`, not both');
+  const schedule: Schedule = cron !== undefined ? { kind: 'cron', expr: cron } : { kind: 'interval', ms: interval ?? opts.defaults.intervalMs };
+  const periodMs = schedule.kind === 'interval' ? schedule.ms : shortestCronGapMs(schedule.expr);
+  if (timeout !== undefined && timeout > periodMs) {
+    fail(['timeout'], `timeout ${formatDuration(timeout)} exceeds the ${schedule.kind === 'interval' ? 'interval' : 'shortest gap of the schedule'} ${formatDuration(periodMs)}`);
+  }
+  if (problems.length > before) return undefined;
+  return {
+    name,
+    ...at,
+    kind: kind.name,
+    spec,
+    describe: kind.describe(spec),
+    schedule,
+    timeoutMs: timeout ?? Math.min(opts.defaults.timeoutMs, periodMs),
+    labels,
+  };
+}
+
+/** Problems spanning checks: duplicate names, one metric name declared with two types or helps. */
+function crossCheck(checks: readonly CheckDef[]): Problem[] {
+  const problems: Problem[] = [];
+  const byName = new Map<string, CheckDef>();
+  const metrics = new Map<string, { check: CheckDef; metric: DeclaredMetric }>();
+  const where = (c: CheckDef) => `${c.file}:${c.line}:${c.col}`;
+  for (const c of checks) {
+    const first = byName.get(c.name);
+    if (first) {
+      problems.push({ file: c.file, line: c.line, col: c.col, message: `check "${c.name}" is defined twice: at ${where(first)} and here` });
+      continue;
+    }
+    byName.set(c.name, c);
+    for (const metric of KINDS.find((k) => k.name === c.kind)?.declares?.(c.spec) ?? []) {
+      const seen = metrics.get(metric.name);
+      if (!seen) {
+        metrics.set(metric.name, { check: c, metric });
+        continue;
+      }
+      for (const field of ['type', 'help'] as const) {
+        if (seen.metric[field] !== metric[field]) {
+          problems.push({
+            file: c.file, line: c.line, col: c.col,
+            message: `check "${c.name}": metric "${metric.name}" has ${field} ${JSON.stringify(metric[field])} here but ${JSON.stringify(seen.metric[field])} in check "${seen.check.name}" at ${where(seen.check)}`,
+          });
+        }
+      }
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,82 @@
+/**
+ * Typed errors with a stable `code` (STYLE rule 7). Callers switch on `code` or the class, never on
+ * `message`. Check failures are not errors: they are results (see agent/run-check.ts).
+ */
+
+export type ErrorCode = 'CONFIG_INVALID' | 'USAGE' | 'INSTANCE_UNKNOWN' | 'PUSH_FAILED';
+
+export class PushagentError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** One thing a user can fix in a file, located as precisely as we know. */
+export interface Problem {
+  readonly file: string;
+  readonly line?: number;
+  readonly col?: number;
+  readonly message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.col ?? 1}`;
+  return `${where}: ${p.message}`;
+}
+
+/** Problems in reading order: by file, then line, then column. */
+export function sortProblems(problems: readonly Problem[]): Problem[] {
+  return [...problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)));
+}
+
+/** The configuration or the checks are invalid: every problem found, not just the first. */
+export class ConfigError extends PushagentError {
+  readonly problems: readonly Problem[];
+
+  constructor(problems: readonly Problem[]) {
+    const sorted = sortProblems(problems);
+    super('CONFIG_INVALID', sorted.map(formatProblem).join('\n'));
+    this.problems = sorted;
+  }
+}
+
+/** The command line asked for something that does not exist (e.g. an unknown `--check`). */
+export class UsageError extends PushagentError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+export class InstanceError extends PushagentError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INSTANCE_UNKNOWN', message, options);
+  }
+}
+
+/** A gateway refused a push or could not be reached. */
+export class PushError extends PushagentError {
+  readonly url: string;
+  readonly status: number | undefined;
+  readonly reason: string;
+
+  constructor(url: string, status: number | undefined, reason: string, options?: { cause?: unknown }) {
+    const what = status === undefined ? reason : `HTTP ${status}: ${reason}`;
+    super('PUSH_FAILED', `push to ${url} failed: ${what}`, options);
+    this.url = url;
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+/** `value` described for a message: `"abc" (string)`, `5 (number)`. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${JSON.stringify(value)} (${typeof value})`;
+}
