@@ -1,5 +1,6 @@
 /** `pushagent validate`: every problem as `file:line:col: message` (exit 3), or a table of the checks. */
 import { formatDuration } from '../config/duration.js';
+import { displayPath } from '../config/load.js';
 import { EXIT, type CommandIo } from './io.js';
 import { loadOrReport } from './load-or-report.js';
 
@@ -14,8 +15,9 @@ export async function validate(opts: { config?: string | undefined }, io: Comman
     `${c.file}:${c.line}`,
   ]);
   io.out(table([['CHECK', 'SCHEDULE', 'TIMEOUT', 'KIND', 'FILE'], ...rows]));
-  const where = loaded.config.file ? `config ${loaded.config.file}` : 'no config file (defaults)';
-  io.err(`${loaded.checks.length} check${loaded.checks.length === 1 ? '' : 's'} valid (${where}, checks in ${loaded.config.checksDir})\n`);
+  const { file, checksDir } = loaded.config;
+  const where = file ? `config ${displayPath(io.cwd, file)}` : 'no config file (defaults)';
+  io.err(`${loaded.checks.length} check${loaded.checks.length === 1 ? '' : 's'} valid (${where}, checks in ${displayPath(io.cwd, checksDir)})\n`);
   return EXIT.ok;
 }
 

@@ -32,6 +32,8 @@ export async function loadChecks(dir: string, opts: CheckLoadOptions): Promise<{
     return { checks: [], problems: [{ file: opts.display(dir), message: `cannot read the checks directory: ${reason}` }] };
   }
   const checks: CheckDef[] = [];
+  // Every named check, valid or not, so a duplicate name is reported alongside other problems.
+  const named: Named[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
     const { source, problems: syntax } = parseYaml(opts.display(file), await readFile(file, 'utf8'));
@@ -41,11 +43,13 @@ export async function loadChecks(dir: string, opts: CheckLoadOptions): Promise<{
     if (data === null || data === undefined) continue;
     const items: [unknown, YamlPath][] = Array.isArray(data) ? data.map((d, i) => [d, [i]]) : [[data, []]];
     for (const [item, base] of items) {
+      const rawName = (item as { name?: unknown } | null)?.name;
+      if (typeof rawName === 'string') named.push({ name: rawName, ...locate(source, base) });
       const def = loadCheck(source, item, base, { ...opts, dir }, problems);
       if (def) checks.push(def);
     }
   }
-  problems.push(...crossCheck(checks));
+  problems.push(...duplicateNames(named), ...metricConflicts(checks));
   return { checks, problems };
 }
 
@@ -108,19 +112,31 @@ function loadCheck(
   };
 }
 
-/** Problems spanning checks: duplicate names, one metric name declared with two types or helps. */
-function crossCheck(checks: readonly CheckDef[]): Problem[] {
+interface Named {
+  readonly name: string;
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+const where = (c: Named): string => `${c.file}:${c.line}:${c.col}`;
+
+function duplicateNames(named: readonly Named[]): Problem[] {
+  const first = new Map<string, Named>();
   const problems: Problem[] = [];
-  const byName = new Map<string, CheckDef>();
+  for (const c of named) {
+    const seen = first.get(c.name);
+    if (seen) problems.push({ file: c.file, line: c.line, col: c.col, message: `check "${c.name}" is defined twice: at ${where(seen)} and here` });
+    else first.set(c.name, c);
+  }
+  return problems;
+}
+
+/** One metric name declared by several checks with another type or help. */
+function metricConflicts(checks: readonly CheckDef[]): Problem[] {
+  const problems: Problem[] = [];
   const metrics = new Map<string, { check: CheckDef; metric: DeclaredMetric }>();
-  const where = (c: CheckDef) => `${c.file}:${c.line}:${c.col}`;
   for (const c of checks) {
-    const first = byName.get(c.name);
-    if (first) {
-      problems.push({ file: c.file, line: c.line, col: c.col, message: `check "${c.name}" is defined twice: at ${where(first)} and here` });
-      continue;
-    }
-    byName.set(c.name, c);
     for (const metric of KINDS.find((k) => k.name === c.kind)?.declares?.(c.spec) ?? []) {
       const seen = metrics.get(metric.name);
       if (!seen) {

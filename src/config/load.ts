@@ -42,10 +42,7 @@ export const SEARCH_PLACES = ['pushagent.config.yaml', 'pushagent.config.yml', '
 export const GROUPING_LABELS = ['job', 'instance', 'check'];
 
 export async function load(opts: LoadOptions): Promise<Loaded> {
-  const display = (file: string): string => {
-    const rel = path.relative(opts.cwd, file);
-    return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
-  };
+  const display = (file: string): string => displayPath(opts.cwd, file);
   const found = await findConfig(opts, display);
   const problems: Problem[] = [...found.problems];
   let config: AgentConfig = {
@@ -91,6 +88,12 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
   });
   if (checkProblems.length > 0) throw new ConfigError(checkProblems);
   return { config, checks };
+}
+
+/** How a file is named in messages: relative to the working directory when inside it. */
+export function displayPath(cwd: string, file: string): string {
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
 async function findConfig(

@@ -21,6 +21,7 @@ export async function runCli(args: readonly string[], opts: { cwd?: string; env?
     env: { ...opts.env },
     reject: false,
     stdin: 'ignore',
+    stripFinalNewline: false,
     timeout: opts.timeoutMs ?? 30_000,
   });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), ms: performance.now() - started };

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { workdir } from '../helpers/workdir.js';
+
+describe('validate', () => {
+  it('loads the shipped config.example.yaml and every shipped check, and prints their table', async () => {
+    const r = await runCli(['validate', '-c', 'config.example.yaml']);
+    expect(r.stderr).toBe('5 checks valid (config config.example.yaml, checks in checks)\n');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^CHECK\s+SCHEDULE\s+TIMEOUT\s+KIND\s+FILE$/);
+    expect(r.stdout).toMatch(/^netstat_wait\s+every 15s\s+5s\s+exec\/value\s+checks\/netstat-wait\.yaml:3$/m);
+    expect(r.stdout).toMatch(/^load15\s+cron 0 \* \* \* \* \*\s+5s\s+exec\/value\s+checks\/load-average\.yaml:10$/m);
+    expect(r.stdout).toMatch(/^memory\s+every 30s\s+10s\s+exec\/prometheus\s+checks\/memory\.yaml:3$/m);
+  });
+
+  it('prints every problem of every file, sorted, and exits 3', async () => {
+    const dir = await workdir({
+      'pushagent.config.yaml': 'pushgateway:\n  url: http://127.0.0.1:9091\n  metod: put\n',
+      'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\ntimeout: 20s\ninterval: 10s\n',
+      'checks/b.yaml': 'name: a\ncommand: echo 1\nmetric: {name: b_value}\n',
+    });
+    const r = await runCli(['validate'], { cwd: dir });
+    expect(r.exitCode).toBe(3);
+    // Config problems come first: checks are only read once the config itself is valid.
+    expect(r.stderr).toBe('pushagent.config.yaml:3:3: unknown key "pushgateway.metod" (did you mean "method"?)\n1 problem found\n');
+    const fixed = await workdir({
+      'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\ntimeout: 20s\ninterval: 10s\n',
+      'checks/b.yaml': 'name: a\ncommand: echo 1\nmetric: {name: b_value}\n',
+    });
+    const r2 = await runCli(['validate'], { cwd: fixed });
+    expect(r2.exitCode).toBe(3);
+    expect(r2.stderr).toBe(
+      'checks/a.yaml:4:10: check "a": timeout 20s exceeds the interval 10s\n' +
+        'checks/b.yaml:1:1: check "a" is defined twice: at checks/a.yaml:1:1 and here\n' +
+        '2 problems found\n',
+    );
+  });
+
+  it('a missing -c file is exit 3 naming it', async () => {
+    const r = await runCli(['validate', '-c', 'nope.yaml']);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toBe('nope.yaml: cannot read the config file: no such file\n1 problem found\n');
+  });
+});
