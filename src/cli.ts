@@ -29,6 +29,7 @@ const program = new Command('pushagent')
 
 program
   .command('once')
+  .version(version, '-V, --version')
   .description('run the checks once, push each result, print a summary line per check on stderr')
   .addOption(configOption())
   .option('--check <name>', 'run only this check (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
@@ -40,6 +41,7 @@ program
 
 program
   .command('validate')
+  .version(version, '-V, --version')
   .description('load the config and every check; print every problem as file:line:col, or a table of the checks')
   .addOption(configOption())
   .action(async (opts: { config?: string }) => {
