@@ -49,4 +49,28 @@ program
     process.exitCode = await validate(opts, io());
   });
 
+program
+  .command('run')
+  .version(version, '-V, --version')
+  .description('run the checks on their schedules and keep the gateways current (a daemon; SIGHUP reloads, SIGTERM stops)')
+  .addOption(configOption())
+  .addOption(new Option('--log-level <level>', 'error, warn, info or debug').choices(['error', 'warn', 'info', 'debug']).default('info'))
+  .action(async (opts: { config?: string; logLevel: 'error' | 'warn' | 'info' | 'debug' }) => {
+    const { run } = await import('./commands/run.js');
+    process.exitCode = await run(
+      { config: opts.config, logLevel: opts.logLevel, version },
+      { ...io(), json: !process.stderr.isTTY, on: (signal, handler) => process.on(signal, handler) },
+    );
+  });
+
+program
+  .command('delete')
+  .version(version, '-V, --version')
+  .description("delete every group of this job and instance from the gateways (decommissioning a host)")
+  .addOption(configOption())
+  .action(async (opts: { config?: string }) => {
+    const { deleteGroups } = await import('./commands/delete.js');
+    process.exitCode = await deleteGroups(opts, io());
+  });
+
 await program.parseAsync(process.argv);

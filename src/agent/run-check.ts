@@ -23,7 +23,6 @@ export interface CheckResult {
 }
 
 export interface RunCheckDeps {
-  readonly killGraceMs: number;
   readonly maxOutputBytes: number;
   /** Label names no sample may carry: the grouping key's. */
   readonly reservedLabels: readonly string[];
@@ -41,7 +40,7 @@ export async function runCheck(def: CheckDef, deps: RunCheckDeps): Promise<Check
   const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(() => resolve(TIMED_OUT), def.timeoutMs);
   });
-  const ctx = { signal: controller.signal, killGraceMs: deps.killGraceMs, maxOutputBytes: deps.maxOutputBytes };
+  const ctx = { signal: controller.signal, killGraceMs: def.killGraceMs, maxOutputBytes: deps.maxOutputBytes };
   const collecting = Promise.resolve()
     .then(() => kindNamed(def.kind).collect(def.spec, ctx))
     .catch((err: unknown): Collected => ({ ok: false, reason: `internal error: ${(err as Error)?.message ?? String(err)}`, exitCode: -1 }));

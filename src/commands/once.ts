@@ -20,7 +20,6 @@ export interface OnceOptions {
   readonly dryRun?: boolean | undefined;
 }
 
-export const KILL_GRACE_MS = 2000;
 export const MAX_OUTPUT_BYTES = 1024 * 1024;
 
 export async function once(opts: OnceOptions, io: CommandIo): Promise<number> {
@@ -54,7 +53,6 @@ export async function once(opts: OnceOptions, io: CommandIo): Promise<number> {
 
   const target = { job: config.pushgateway?.job ?? 'pushagent', instance, labels: config.labels };
   const deps = {
-    killGraceMs: KILL_GRACE_MS,
     maxOutputBytes: MAX_OUTPUT_BYTES,
     reservedLabels: [...GROUPING_LABELS, ...Object.keys(config.labels)],
   };

@@ -1,5 +1,6 @@
 /** The configuration file (`pushagent.config.yaml`, `-c FILE`): one zod schema, strict. */
 import { z } from 'zod';
+import { describeValue } from '../errors.js';
 import { duration, labels, nonEmptyString } from './fields.js';
 
 const url = nonEmptyString.refine(
@@ -48,6 +49,8 @@ export const pushgatewaySchema = z.strictObject({
   method: z.enum(['put', 'post']).default('put'),
   auth: auth.optional(),
   tls: tls.optional(),
+  /** Daemon: the longest wait between retries of a push while a gateway is down. */
+  max_backoff: duration.default(10_000),
 });
 
 export const agentSchema = z.strictObject({
@@ -56,8 +59,12 @@ export const agentSchema = z.strictObject({
   labels: labels.default({}),
   checks_dir: nonEmptyString.default('checks'),
   defaults: z
-    .strictObject({ interval: duration.default(15_000), timeout: duration.default(10_000) })
-    .default({ interval: 15_000, timeout: 10_000 }),
+    .strictObject({ interval: duration.default(15_000), timeout: duration.default(10_000), kill_grace: duration.default(2000) })
+    .default({ interval: 15_000, timeout: 10_000, kill_grace: 2000 }),
+  /** Daemon: on SIGTERM, how long waiting pushes may take to flush before exiting. */
+  shutdown_timeout: duration.default(5000),
+  /** Daemon: delete this instance's groups from the gateways on the way out. */
+  delete_on_shutdown: z.boolean({ error: (iss) => `expected true or false, got ${describeValue(iss.input)}` }).default(false),
 });
 
 export type PushgatewayConfig = z.output<typeof pushgatewaySchema>;

@@ -16,5 +16,7 @@ export interface CheckDef {
   readonly describe: string;
   readonly schedule: Schedule;
   readonly timeoutMs: number;
+  /** After SIGTERM at the timeout, how long the process group gets before SIGKILL. */
+  readonly killGraceMs: number;
   readonly labels: Labels;
 }

@@ -18,6 +18,7 @@ export const commonShape = {
     })
     .optional(),
   timeout: duration.optional(),
+  kill_grace: duration.optional(),
   labels: labels.default({}),
 };
 

@@ -12,7 +12,7 @@ import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
 import { locate, parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
 
 export interface CheckLoadOptions {
-  readonly defaults: { readonly intervalMs: number; readonly timeoutMs: number };
+  readonly defaults: { readonly intervalMs: number; readonly timeoutMs: number; readonly killGraceMs: number };
   /** Label names a check may not set: job, instance, check and the configured grouping labels. */
   readonly reservedLabels: readonly string[];
   /** How a file is named in messages (relative to the working directory when inside it). */
@@ -83,7 +83,7 @@ function loadCheck(
     problems.push(...issuesToProblems(parsed.error.issues, scope));
     return undefined;
   }
-  const { name, interval, schedule: cron, timeout, labels, ...fields } = parsed.data as z.output<z.ZodObject<typeof commonShape>> & Record<string, unknown>;
+  const { name, interval, schedule: cron, timeout, kill_grace: killGrace, labels, ...fields } = parsed.data as z.output<z.ZodObject<typeof commonShape>> & Record<string, unknown>;
   const own: KindProblem[] = [];
   const spec = kind.toSpec(fields, own, { dir: opts.dir });
   const here = (p: YamlPath, key: 'key' | 'value' = 'value') => locate(source, [...base, ...p], key);
@@ -108,6 +108,7 @@ function loadCheck(
     describe: kind.describe(spec),
     schedule,
     timeoutMs: timeout ?? Math.min(opts.defaults.timeoutMs, periodMs),
+    killGraceMs: killGrace ?? opts.defaults.killGraceMs,
     labels,
   };
 }

@@ -23,7 +23,9 @@ export interface AgentConfig {
   readonly instance: string | undefined;
   readonly labels: Labels;
   readonly checksDir: string;
-  readonly defaults: { readonly intervalMs: number; readonly timeoutMs: number };
+  readonly defaults: { readonly intervalMs: number; readonly timeoutMs: number; readonly killGraceMs: number };
+  readonly shutdownTimeoutMs: number;
+  readonly deleteOnShutdown: boolean;
 }
 
 export interface Loaded {
@@ -51,7 +53,9 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
     instance: undefined,
     labels: {},
     checksDir: path.resolve(opts.cwd, 'checks'),
-    defaults: { intervalMs: 15_000, timeoutMs: 10_000 },
+    defaults: { intervalMs: 15_000, timeoutMs: 10_000, killGraceMs: 2000 },
+    shutdownTimeoutMs: 5000,
+    deleteOnShutdown: false,
   };
   if (found.file !== undefined && found.text !== undefined) {
     const { source, problems: syntax } = parseYaml(display(found.file), found.text);
@@ -76,7 +80,9 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
         instance: c.instance,
         labels: c.labels,
         checksDir: path.resolve(path.dirname(found.file), c.checks_dir),
-        defaults: { intervalMs: c.defaults.interval, timeoutMs: c.defaults.timeout },
+        defaults: { intervalMs: c.defaults.interval, timeoutMs: c.defaults.timeout, killGraceMs: c.defaults.kill_grace },
+        shutdownTimeoutMs: c.shutdown_timeout,
+        deleteOnShutdown: c.delete_on_shutdown,
       };
     }
   }

@@ -2,13 +2,25 @@
 
 export interface GroupingKey {
   readonly job: string;
-  /** instance, check, then the configured labels sorted by name. */
+  /** instance, check (absent for the agent's own group), then the configured labels sorted by name. */
   readonly labels: readonly (readonly [string, string])[];
 }
 
-export function groupingKey(job: string, instance: string, check: string, extra: Readonly<Record<string, string>>): GroupingKey {
+export function groupingKey(job: string, instance: string, check: string | undefined, extra: Readonly<Record<string, string>>): GroupingKey {
   const rest = Object.entries(extra).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return { job, labels: [['instance', instance], ['check', check], ...rest] };
+  const own: [string, string][] = check === undefined ? [['instance', instance]] : [['instance', instance], ['check', check]];
+  return { job, labels: [...own, ...rest] };
+}
+
+/** The key of a group as the gateway lists it: `job`, then every other label sorted by name. */
+export function keyFromLabels(labels: Readonly<Record<string, string>>): GroupingKey {
+  const { job = '', ...rest } = labels;
+  return { job, labels: Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) };
+}
+
+/** The same string for the same label set, whatever order the labels come in. */
+export function canonicalKey(key: GroupingKey): string {
+  return JSON.stringify([['job', key.job], ...[...key.labels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
 }
 
 const PLAIN_RE = /^[A-Za-z0-9_.~-]+$/;

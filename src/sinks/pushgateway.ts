@@ -9,7 +9,9 @@ import type { PushgatewayConfig } from '../config/agent-schema.js';
 import { formatDuration } from '../config/duration.js';
 import { ConfigError, PushError } from '../errors.js';
 import { groupPath, type GroupingKey } from './grouping-key.js';
+import type { Op, SendOutcome } from './push-queue.js';
 import type { DeliveryOutcome, Sink } from './sink.js';
+import { redactSecrets } from '../log.js';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -54,65 +56,76 @@ export class PushgatewaySink implements Sink {
     return new PushgatewaySink(config, agent, authorization);
   }
 
+  get urls(): readonly string[] {
+    return this.#config.url;
+  }
+
   async write(key: GroupingKey, body: string): Promise<DeliveryOutcome[]> {
-    return this.#each(key, this.#config.method === 'post' ? 'POST' : 'PUT', body);
+    return this.#each(key, { method: this.#config.method === 'post' ? 'POST' : 'PUT', body });
   }
 
   /** Deletes the group at every gateway (the Pushgateway answers 202). */
   async delete(key: GroupingKey): Promise<DeliveryOutcome[]> {
-    return this.#each(key, 'DELETE', undefined);
+    return this.#each(key, { method: 'DELETE' });
   }
 
   async close(): Promise<void> {
     await this.#agent.close();
   }
 
-  #each(key: GroupingKey, method: 'PUT' | 'POST' | 'DELETE', body: string | undefined): Promise<DeliveryOutcome[]> {
+  #each(key: GroupingKey, op: Op): Promise<DeliveryOutcome[]> {
     return Promise.all(
       this.#config.url.map(async (base) => {
-        const url = base.replace(/\/+$/, '') + groupPath(key);
-        const target = redact(base);
-        try {
-          await this.#send(url, method, body);
-          return { target, ok: true };
-        } catch (err) {
-          return { target, ok: false, error: (err as Error).message };
-        }
+        const outcome = await this.send(base, key, op);
+        return outcome.ok ? { target: redactSecrets(base), ok: true } : { target: redactSecrets(base), ok: false, error: outcome.error };
       }),
     );
   }
 
-  async #send(url: string, method: 'PUT' | 'POST' | 'DELETE', body: string | undefined): Promise<void> {
-    const shown = redact(url);
+  /**
+   * One operation on one gateway. Connection errors, timeouts, 5xx and 429 are `retryable`; any
+   * other answer but 200/202 is a refusal that retrying would not change.
+   */
+  async send(base: string, key: GroupingKey, op: Op): Promise<SendOutcome> {
+    const url = base.replace(/\/+$/, '') + groupPath(key);
+    try {
+      const { status, text } = await this.#request(url, op.method, op.method === 'DELETE' ? undefined : op.body);
+      if (status === 200 || status === 202) return { ok: true };
+      const reason = text.trim().replace(/\s+/g, ' ').slice(0, 500) || '(empty body)';
+      return { ok: false, retryable: status >= 500 || status === 429, error: new PushError(redactSecrets(url), status, reason).message };
+    } catch (err) {
+      return { ok: false, retryable: true, error: (err as Error).message };
+    }
+  }
+
+  /** The label sets of every group the gateway holds (`GET /api/v1/metrics`). */
+  async listGroups(base: string): Promise<Record<string, string>[]> {
+    const url = `${base.replace(/\/+$/, '')}/api/v1/metrics`;
+    const { status, text } = await this.#request(url, 'GET', undefined);
+    if (status !== 200) throw new PushError(redactSecrets(url), status, text.trim().slice(0, 500) || '(empty body)');
+    try {
+      const json = JSON.parse(text) as { data: { labels: Record<string, string> }[] };
+      return json.data.map((g) => g.labels);
+    } catch (err) {
+      throw new PushError(redactSecrets(url), status, 'the answer is not the JSON of /api/v1/metrics', { cause: err });
+    }
+  }
+
+  /** Status and body of one request with the configured deadline; throws PushError when no answer came. */
+  async #request(url: string, method: string, body: string | undefined): Promise<{ status: number; text: string }> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = CONTENT_TYPE;
     if (this.#authorization) headers.authorization = this.#authorization;
     const timeoutMs = this.#config.timeout;
-    let res;
+    const shown = redactSecrets(url);
     try {
-      res = await request(url, { method, body, headers, dispatcher: this.#agent, signal: AbortSignal.timeout(timeoutMs) });
+      const res = await request(url, { method, body, headers, dispatcher: this.#agent, signal: AbortSignal.timeout(timeoutMs) });
+      return { status: res.statusCode, text: await res.body.text() };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new PushError(shown, undefined, `no answer within ${formatDuration(timeoutMs)}`, { cause: err });
       const cause = (e.cause as Error | undefined)?.message;
       throw new PushError(shown, undefined, [e.code, cause ?? e.message].filter(Boolean).join(' '), { cause: err });
     }
-    const text = await res.body.text().catch(() => '');
-    if (res.statusCode === 200 || res.statusCode === 202) return;
-    const reason = text.trim().replace(/\s+/g, ' ').slice(0, 500) || '(empty body)';
-    throw new PushError(shown, res.statusCode, reason);
-  }
-}
-
-/** A URL safe to print: credentials inside it replaced by `***`. */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.username && !u.password) return url;
-    if (u.username) u.username = '***';
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
   }
 }

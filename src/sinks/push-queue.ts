@@ -1,0 +1,135 @@
+/**
+ * The daemon's queue to one gateway. It holds at most one operation per group, the newest (the
+ * gateway keeps only the latest anyway), so memory stays bounded however long an outage lasts.
+ * Connection errors, timeouts, 5xx and 429 are retried with capped, jittered exponential backoff;
+ * other refusals are reported and dropped. Each gateway has its own queue: one down never delays
+ * another.
+ */
+import { describeKey, type GroupingKey } from './grouping-key.js';
+
+export type Op = { readonly method: 'PUT' | 'POST'; readonly body: string } | { readonly method: 'DELETE' };
+
+export type SendOutcome = { readonly ok: true } | { readonly ok: false; readonly retryable: boolean; readonly error: string };
+
+export type Send = (key: GroupingKey, op: Op) => Promise<SendOutcome>;
+
+export interface QueueEvents {
+  /** Every attempt's outcome, for the agent's counters. */
+  readonly attempt?: (outcome: 'success' | 'retry' | 'rejected', key: GroupingKey, op: Op) => void;
+  /** The gateway stopped answering (first retryable failure of a streak). */
+  readonly down?: (error: string) => void;
+  /** The gateway answered again after `failures` retryable failures. */
+  readonly up?: (failures: number) => void;
+  /** A push refused for good (4xx but 429): the gateway's reason, for the log. */
+  readonly rejected?: (key: GroupingKey, op: Op, error: string) => void;
+}
+
+export interface QueueOptions {
+  readonly send: Send;
+  readonly events?: QueueEvents;
+  readonly maxBackoffMs?: number;
+  readonly baseBackoffMs?: number;
+  readonly concurrency?: number;
+  readonly random?: () => number;
+}
+
+interface Entry {
+  readonly key: GroupingKey;
+  readonly op: Op;
+}
+
+export class PushQueue {
+  readonly #opts: Required<Omit<QueueOptions, 'events'>> & { events: QueueEvents };
+  readonly #pending = new Map<string, Entry>();
+  readonly #inflight = new Set<string>();
+  #failures = 0;
+  #retryAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #idle: (() => void)[] = [];
+  #closed = false;
+
+  constructor(opts: QueueOptions) {
+    this.#opts = { maxBackoffMs: 10_000, baseBackoffMs: 250, concurrency: 4, random: Math.random, events: {}, ...opts };
+  }
+
+  /** Queues `op` for the group, replacing an older operation still waiting for it. */
+  enqueue(key: GroupingKey, op: Op): void {
+    if (this.#closed) return;
+    this.#pending.set(describeKey(key), { key, op });
+    this.#pump();
+  }
+
+  /** Operations waiting or in flight. */
+  get size(): number {
+    return this.#pending.size + this.#inflight.size;
+  }
+
+  /** Resolves true once nothing is waiting or in flight, or false at the deadline. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    if (this.size === 0) return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.#idle.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Drops whatever is still waiting; nothing more is sent. */
+  close(): void {
+    this.#closed = true;
+    this.#pending.clear();
+    clearTimeout(this.#timer);
+  }
+
+  #pump(): void {
+    if (this.#closed) return;
+    const wait = this.#retryAt - Date.now();
+    if (wait > 0) {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        this.#pump();
+      }, wait);
+      return;
+    }
+    for (const [id, entry] of this.#pending) {
+      if (this.#inflight.size >= this.#opts.concurrency) break;
+      if (this.#inflight.has(id)) continue;
+      this.#pending.delete(id);
+      this.#inflight.add(id);
+      void this.#attempt(id, entry);
+    }
+    if (this.size === 0) this.#idle.splice(0).forEach((resolve) => resolve());
+  }
+
+  async #attempt(id: string, entry: Entry): Promise<void> {
+    const { events } = this.#opts;
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.#opts.send(entry.key, entry.op);
+    } catch (err) {
+      outcome = { ok: false, retryable: true, error: (err as Error).message };
+    }
+    this.#inflight.delete(id);
+    if (outcome.ok) {
+      events.attempt?.('success', entry.key, entry.op);
+      if (this.#failures > 0) events.up?.(this.#failures);
+      this.#failures = 0;
+      this.#retryAt = 0;
+    } else if (outcome.retryable) {
+      events.attempt?.('retry', entry.key, entry.op);
+      if (this.#failures === 0) events.down?.(outcome.error);
+      this.#failures += 1;
+      // A newer operation for the group may have arrived meanwhile: it wins.
+      if (!this.#pending.has(id) && !this.#closed) this.#pending.set(id, entry);
+      const ceiling = Math.min(this.#opts.maxBackoffMs, this.#opts.baseBackoffMs * 2 ** (this.#failures - 1));
+      // "Equal jitter": between half the ceiling and the ceiling, so gateways coming back are not stampeded.
+      this.#retryAt = Math.max(this.#retryAt, Date.now() + ceiling / 2 + (this.#opts.random() * ceiling) / 2);
+    } else {
+      events.attempt?.('rejected', entry.key, entry.op);
+      events.rejected?.(entry.key, entry.op, outcome.error);
+    }
+    this.#pump();
+  }
+}
