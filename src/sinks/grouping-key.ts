@@ -12,10 +12,14 @@ export function groupingKey(job: string, instance: string, check: string | undef
   return { job, labels: [...own, ...rest] };
 }
 
-/** The key of a group as the gateway lists it: `job`, then every other label sorted by name. */
+/** The key of a group as the gateway lists it, in our order: job, instance, check, the rest by name. */
 export function keyFromLabels(labels: Readonly<Record<string, string>>): GroupingKey {
-  const { job = '', ...rest } = labels;
-  return { job, labels: Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) };
+  const { job = '', instance, check, ...rest } = labels;
+  const extra = Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const own: [string, string][] = [];
+  if (instance !== undefined) own.push(['instance', instance]);
+  if (check !== undefined) own.push(['check', check]);
+  return { job, labels: [...own, ...extra] };
 }
 
 /** The same string for the same label set, whatever order the labels come in. */

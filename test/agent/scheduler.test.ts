@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { nextSlot, Scheduler } from '../../src/agent/scheduler.js';
+import type { CheckDef } from '../../src/config/check-def.js';
+
+const def = (name: string, ms: number): CheckDef => ({
+  name, file: 'x.yaml', line: 1, col: 1, kind: 'exec', spec: {}, describe: 'exec/value',
+  schedule: { kind: 'interval', ms }, timeoutMs: ms, killGraceMs: 100, labels: {},
+});
+
+describe('nextSlot', () => {
+  it('interval slots are absolute multiples of the interval: no drift, whatever the run took', () => {
+    const t = Date.UTC(2026, 10, 22, 10, 0, 7, 300);
+    expect(nextSlot({ kind: 'interval', ms: 15_000 }, t)).toBe(Date.UTC(2026, 10, 22, 10, 0, 15));
+    expect(nextSlot({ kind: 'interval', ms: 15_000 }, Date.UTC(2026, 10, 22, 10, 0, 15))).toBe(Date.UTC(2026, 10, 22, 10, 0, 30));
+    // 10,000 slots later the schedule is still on the grid.
+    let slot = Date.UTC(2026, 10, 22, 10, 0, 15);
+    for (let i = 0; i < 10_000; i++) slot = nextSlot({ kind: 'interval', ms: 15_000 }, slot + 7);
+    expect(slot % 15_000).toBe(0);
+  });
+
+  it('cron schedules (seconds first) come from croner', () => {
+    const t = new Date(2026, 10, 22, 10, 0, 7).getTime();
+    expect(nextSlot({ kind: 'cron', expr: '*/10 * * * * *' }, t)).toBe(new Date(2026, 10, 22, 10, 0, 10).getTime());
+    expect(nextSlot({ kind: 'cron', expr: '0 30 * * * *' }, t)).toBe(new Date(2026, 10, 22, 10, 30, 0).getTime());
+  });
+});
+
+describe('Scheduler (real timers)', () => {
+  it('runs at aligned slots, skips and counts a slot while the previous run is going, never queues', async () => {
+    const runs: number[] = [];
+    const skips: number[] = [];
+    let release: () => void = () => {};
+    const s = new Scheduler({
+      run: async (_d, due) => {
+        runs.push(due);
+        if (runs.length === 1) await new Promise<void>((r) => (release = r));
+      },
+      skipped: (_d, streak) => skips.push(streak),
+      error: (_d, err) => {
+        throw err;
+      },
+    });
+    s.add(def('a', 100));
+    await new Promise((r) => setTimeout(r, 380));
+    // The first run hangs: the next slots are skipped (streak 1, 2, ...), not queued.
+    expect(runs).toHaveLength(1);
+    expect(runs[0]! % 100).toBe(0);
+    expect(skips.length).toBeGreaterThanOrEqual(2);
+    expect(skips.slice(0, 2)).toEqual([1, 2]);
+    release();
+    await new Promise((r) => setTimeout(r, 250));
+    await s.stop();
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(runs.every((due) => due % 100 === 0)).toBe(true);
+  });
+
+  it('a run that throws is reported, and the schedule goes on', async () => {
+    const errors: unknown[] = [];
+    let runs = 0;
+    const s = new Scheduler({
+      run: async () => {
+        runs += 1;
+        throw new Error('boom');
+      },
+      skipped: () => {},
+      error: (_d, err) => errors.push(err),
+    });
+    s.add(def('b', 50));
+    await new Promise((r) => setTimeout(r, 220));
+    await s.stop();
+    expect(runs).toBeGreaterThanOrEqual(3);
+    expect(errors).toHaveLength(runs);
+  });
+});

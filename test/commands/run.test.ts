@@ -1,0 +1,221 @@
+/**
+ * `pushagent run` as a real process: a real Pushgateway stopped and started again, real signals,
+ * real processes. Intervals are short (200–500 ms) to keep each test fast.
+ */
+import { execFileSync } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Agent, waitUntil } from '../helpers/daemon.js';
+import { runCli } from '../helpers/cli.js';
+import { family, freePort, hasPushgateway, Pushgateway } from '../helpers/pushgateway.js';
+import { workdir } from '../helpers/workdir.js';
+
+const FQDN = execFileSync('hostname', ['-f'], { encoding: 'utf8' }).trim();
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+async function gateway(port?: number): Promise<Pushgateway> {
+  const gw = await Pushgateway.start(port);
+  cleanups.push(() => gw.stop());
+  return gw;
+}
+
+function agent(cwd: string, args: string[] = [], env: Record<string, string> = {}): Agent {
+  const a = Agent.start(['--log-level', 'debug', ...args], { cwd, env });
+  cleanups.push(async () => {
+    a.signal('SIGKILL');
+    await a.exitCode();
+  });
+  return a;
+}
+
+const value = (g: Awaited<ReturnType<Pushgateway['group']>>, name: string) => family(g, name)?.metrics[0]?.value;
+
+describe.skipIf(!hasPushgateway)('run', () => {
+  it('keeps the gateway current and pushes its own health group', async () => {
+    const gw = await gateway();
+    const dir = await workdir({
+      'pushagent.config.yaml': `pushgateway:\n  url: ${gw.url}\n`,
+      'checks/a.yaml': 'name: counter\ncommand: date +%s%N\ninterval: 200ms\nmetric: {name: now_nanoseconds}\n',
+    });
+    const a = agent(dir);
+    const first = await waitUntil(async () => value(await gw.group('counter'), 'now_nanoseconds'), 5000);
+    expect(first).toBeDefined();
+    const later = await waitUntil(async () => {
+      const v = value(await gw.group('counter'), 'now_nanoseconds');
+      return v !== undefined && v !== first ? v : undefined;
+    }, 5000);
+    expect(Number(later)).toBeGreaterThan(Number(first));
+    const own = (await gw.groups()).find((g) => g.labels.job === 'pushagent' && g.labels.instance === FQDN && g.labels.check === undefined);
+    expect(family(own, 'pushagent_build_info')?.metrics[0]?.labels.version).toMatch(/^\d+\.\d+\.\d+/);
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
+    const runs = family((await gw.groups()).find((g) => g.labels.check === undefined && g.labels.job === 'pushagent'), 'pushagent_check_runs_total');
+    expect(Number(runs?.metrics.find((m) => m.labels.check === 'counter' && m.labels.result === 'success')?.value)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a gateway down, then a fresh one on the same port, gets every group back without a restart', async () => {
+    const port = await freePort();
+    let gw = await gateway(port);
+    const second = (new Date().getSeconds() + 3) % 60;
+    const dir = await workdir({
+      // The agent group is pushed every minute and `rare` runs once a minute: after the outage
+      // they come back only because the agent re-sends every group's latest result.
+      'pushagent.config.yaml': `pushgateway:\n  url: ${gw.url}\n  timeout: 1s\ndefaults: {interval: 1m}\n`,
+      'checks/a.yaml': `- name: often\n  command: echo 1\n  interval: 300ms\n  metric: {name: often_value}\n- name: rare\n  command: echo 2\n  schedule: "${second} * * * * *"\n  metric: {name: rare_value}\n`,
+    });
+    const a = agent(dir);
+    expect(await waitUntil(async () => value(await gw.group('rare'), 'rare_value'), 8000)).toBe('2');
+    await gw.stop();
+    await a.waitForLog((l) => l.msg.startsWith('gateway unreachable'), 5000);
+    await new Promise((r) => setTimeout(r, 2000));
+    gw = await gateway(port); // a fresh gateway: no state at all
+    const back = Date.now();
+    const all = await waitUntil(async () => {
+      const groups = await gw.groups();
+      const has = (check: string | undefined) => groups.some((g) => g.labels.check === check && g.labels.job === 'pushagent');
+      return has('often') && has('rare') && has(undefined);
+    }, 15_000);
+    expect(all).toBe(true);
+    expect(Date.now() - back).toBeLessThan(15_000);
+    expect(value(await gw.group('rare'), 'rare_value')).toBe('2');
+    expect(a.lines.some((l) => l.msg.startsWith('gateway answering again'))).toBe(true);
+  });
+
+  it('with two gateways, one down never delays the other', async () => {
+    const up = await gateway();
+    const dir = await workdir({
+      'pushagent.config.yaml': `pushgateway:\n  url: [http://127.0.0.1:1, ${up.url}]\n  timeout: 1s\n`,
+      'checks/a.yaml': 'name: tick\ncommand: date +%s%N\ninterval: 200ms\nmetric: {name: tick_nanoseconds}\n',
+    });
+    agent(dir);
+    const first = await waitUntil(async () => value(await up.group('tick'), 'tick_nanoseconds'), 5000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const next = value(await up.group('tick'), 'tick_nanoseconds');
+    // Fresh results keep arriving at the healthy gateway (roughly every 200 ms) while the other is down.
+    expect(Number(next) - Number(first)).toBeGreaterThan(0);
+    expect((Date.now() * 1e6 - Number(next)) / 1e9).toBeLessThan(1);
+  });
+
+  it('deletes stale groups of this job and instance at start; leaves other instances alone', async () => {
+    const gw = await gateway();
+    const put = (path: string) => fetch(`${gw.url}${path}`, { method: 'PUT', body: 'old_value 1\n' });
+    await put(`/metrics/job/pushagent/instance/${FQDN}/check/renamed_away`);
+    await put('/metrics/job/pushagent/instance/other.example.com/check/renamed_away');
+    const dir = await workdir({
+      'pushagent.config.yaml': `pushgateway:\n  url: ${gw.url}\n`,
+      'checks/a.yaml': 'name: kept\ncommand: echo 1\ninterval: 200ms\nmetric: {name: kept_value}\n',
+    });
+    const a = agent(dir);
+    await a.waitForLog((l) => l.msg.startsWith('deleting a stale group'));
+    const gone = await waitUntil(async () => !(await gw.groups()).some((g) => g.labels.instance === FQDN && g.labels.check === 'renamed_away'), 5000);
+    expect(gone).toBe(true);
+    expect((await gw.groups()).some((g) => g.labels.instance === 'other.example.com')).toBe(true);
+  });
+
+  it('SIGHUP: added checks start, removed ones stop and lose their group; invalid config keeps the old one', async () => {
+    const gw = await gateway();
+    const dir = await workdir({
+      'pushagent.config.yaml': `pushgateway:\n  url: ${gw.url}\n`,
+      'checks/a.yaml': 'name: stays\ncommand: echo 1\ninterval: 200ms\nmetric: {name: stays_value}\n',
+      'checks/b.yaml': 'name: leaves\ncommand: echo 2\ninterval: 200ms\nmetric: {name: leaves_value}\n',
+    });
+    const a = agent(dir);
+    await waitUntil(async () => (await gw.group('leaves')) && (await gw.group('stays')), 5000);
+
+    await writeFile(path.join(dir, 'checks/c.yaml'), 'name: arrives\ncommand: echo 3\ninterval: 200ms\nmetric: {name: arrives_value}\n');
+    await rm(path.join(dir, 'checks/b.yaml'));
+    a.signal('SIGHUP');
+    await a.waitForLog((l) => l.msg === 'reloaded');
+    expect(a.lines.find((l) => l.msg === 'reloaded')).toMatchObject({ added: 1, removed: 1, changed: 0, unchanged: 1 });
+    expect(await waitUntil(async () => value(await gw.group('arrives'), 'arrives_value'), 5000)).toBe('3');
+    expect(await waitUntil(async () => !(await gw.group('leaves')), 5000)).toBe(true);
+
+    await writeFile(path.join(dir, 'checks/d.yaml'), 'name: broken\ncommand: echo 1\nintervall: 1s\n');
+    a.signal('SIGHUP');
+    await a.waitForLog((l) => l.msg.startsWith('reload failed'));
+    // Each problem exactly as `validate` prints it.
+    expect(a.lines.some((l) => l.level === 'error' && l.msg === 'checks/d.yaml:3:1: check "broken": unknown key "intervall" (did you mean "interval"?)')).toBe(true);
+    const before = value(await gw.group('arrives'), 'pushagent_check_duration_seconds');
+    expect(await waitUntil(async () => value(await gw.group('arrives'), 'pushagent_check_duration_seconds') !== before, 3000)).toBe(true);
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
+  });
+
+  it('SIGTERM with delete_on_shutdown removes every group of this instance; exit 0', async () => {
+    const gw = await gateway();
+    const dir = await workdir({
+      'pushagent.config.yaml': `pushgateway:\n  url: ${gw.url}\ndelete_on_shutdown: true\n`,
+      'checks/a.yaml': 'name: short_lived\ncommand: echo 1\ninterval: 200ms\nmetric: {name: short_value}\n',
+    });
+    const a = agent(dir);
+    await waitUntil(async () => gw.group('short_lived'), 5000);
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
+    expect((await gw.groups()).filter((g) => g.labels.instance === FQDN)).toEqual([]);
+  });
+
+  it('SIGTERM lets a running check finish up to its timeout, killing its group past it', async () => {
+    const gw = await gateway();
+    const marker = `${Date.now() % 100000}.25`;
+    const dir = await workdir({
+      'pushagent.config.yaml': `pushgateway:\n  url: ${gw.url}\n`,
+      'checks/a.yaml': `name: slow\ncommand: sleep ${marker} & sleep ${marker}\ninterval: 500ms\ntimeout: 400ms\n`,
+    });
+    const a = agent(dir);
+    await a.waitForLog((l) => l.msg === 'check timed out');
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
+    expect(execFileSync('sh', ['-c', `pgrep -f '[s]leep ${marker}' || true`], { encoding: 'utf8' }).trim()).toBe('');
+  });
+
+  it('logs JSON lines naming the check, with the reason in words; URL credentials redacted', async () => {
+    const gw = await gateway();
+    const dir = await workdir({
+      'pushagent.config.yaml': `pushgateway:\n  url: ${gw.url.replace('http://', 'http://me:hunter2@')}\n`,
+      'checks/a.yaml': 'name: missing\ncommand: no-such-program-xyz\ninterval: 200ms\nmetric: {name: m_value}\n',
+    });
+    const a = agent(dir);
+    const line = await a.waitForLog((l) => l.msg === 'check failed');
+    expect(line).toMatchObject({ level: 'warn', check: 'missing', exit_code: 127 });
+    expect(line.reason).toMatch(/^exit code 127 \(command not found\): .*no-such-program-xyz/);
+    expect(a.raw.every((l) => JSON.parse(l))).toBe(true);
+    expect(a.raw.join('\n')).not.toContain('hunter2');
+    expect(a.lines.find((l) => l.msg === 'started')?.outputs).toContain('***');
+  });
+
+  it('invalid configuration at start is exit 3 with every problem located', async () => {
+    const dir = await workdir({ 'checks/a.yaml': 'name: a\ncommand: echo 1\ntimeout: 1m\ninterval: 1s\nmetric: {name: a_value}\n' });
+    const a = agent(dir);
+    expect(await a.exitCode()).toBe(3);
+    expect(a.lines.map((l) => l.msg)).toContain('checks/a.yaml:3:10: check "a": timeout 1m exceeds the interval 1s');
+  });
+});
+
+describe.skipIf(!hasPushgateway)('delete', () => {
+  it('empties this instance at every gateway (exit 0); a gateway down is exit 2', async () => {
+    const gw = await gateway();
+    const dir = await workdir({
+      'pushagent.config.yaml': `pushgateway:\n  url: ${gw.url}\n`,
+      'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\n',
+    });
+    expect((await runCli(['once'], { cwd: dir })).exitCode).toBe(0);
+    await fetch(`${gw.url}/metrics/job/pushagent/instance/${FQDN}/check/old_one`, { method: 'PUT', body: 'old_value 1\n' });
+    await fetch(`${gw.url}/metrics/job/pushagent/instance/elsewhere/check/a`, { method: 'PUT', body: 'a_value 1\n' });
+    const r = await runCli(['delete'], { cwd: dir });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(`deleted job="pushagent",instance="${FQDN}",check="old_one" at ${gw.url}`);
+    const left = await gw.groups();
+    expect(left.filter((g) => g.labels.instance === FQDN)).toEqual([]);
+    expect(left.filter((g) => g.labels.instance === 'elsewhere')).toHaveLength(1);
+
+    const down = await workdir({ 'pushagent.config.yaml': 'pushgateway:\n  url: http://127.0.0.1:1\n', 'checks/.keep': '' });
+    const r2 = await runCli(['delete'], { cwd: down });
+    expect(r2.exitCode).toBe(2);
+    expect(r2.stderr).toContain('cannot list the groups at http://127.0.0.1:1');
+  });
+});
