@@ -176,8 +176,8 @@ export class Daemon {
       reservedLabels: [...GROUPING_LABELS, ...Object.keys(config.labels)],
     });
     this.#stats.checkRun(def.name, result.success ? 'success' : result.timedOut ? 'timeout' : 'failure', lateness);
-    if (result.success) this.#log.debug('check ok', { check: def.name, duration_seconds: result.durationSeconds });
-    else this.#log.warn(result.timedOut ? 'check timed out' : 'check failed', { check: def.name, reason: result.error, exit_code: result.exitCode });
+    if (result.success) this.#log.debug('check ok', { check: def.name, duration_seconds: result.durationSeconds, lateness_seconds: lateness });
+    else this.#log.warn(result.timedOut ? 'check timed out' : 'check failed', { check: def.name, reason: result.error, exit_code: result.exitCode, lateness_seconds: lateness });
     // The check may have been removed or replaced by a reload while it ran: its result is stale then.
     const current = this.#wiring!.loaded.checks.find((c) => c.name === def.name);
     if (!current || !sameCheck(current, def)) return;

@@ -101,6 +101,25 @@ describe.skipIf(!hasPushgateway)('run', () => {
     expect((Date.now() * 1e6 - Number(next)) / 1e9).toBeLessThan(1);
   });
 
+  it('a refusal (400) is not retried; it is logged with the gateway\'s reason and counted', async () => {
+    const gw = await gateway();
+    await fetch(`${gw.url}/metrics/job/other`, { method: 'PUT', body: '# TYPE refused_value counter\nrefused_value 1\n' });
+    const dir = await workdir({
+      'pushagent.config.yaml': `pushgateway:\n  url: ${gw.url}\n`,
+      'checks/a.yaml': 'name: refused\ncommand: echo 1\ninterval: 300ms\nmetric: {name: refused_value}\n',
+    });
+    const a = agent(dir);
+    const line = await a.waitForLog((l) => l.msg === 'PUT refused by the gateway');
+    expect(line).toMatchObject({ level: 'error', check: 'refused' });
+    expect(line.error).toMatch(/HTTP 400: .*refused_value/);
+    expect(a.lines.some((l) => l.msg.startsWith('gateway unreachable'))).toBe(false);
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
+    const own = (await gw.groups()).find((g) => g.labels.job === 'pushagent' && g.labels.check === undefined);
+    const pushes = family(own, 'pushagent_pushes_total')?.metrics.find((m) => m.labels.outcome === 'rejected');
+    expect(Number(pushes?.value)).toBeGreaterThanOrEqual(1);
+  });
+
   it('deletes stale groups of this job and instance at start; leaves other instances alone', async () => {
     const gw = await gateway();
     const put = (path: string) => fetch(`${gw.url}${path}`, { method: 'PUT', body: 'old_value 1\n' });
