@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { family, hasPushgateway, Pushgateway } from '../helpers/pushgateway.js';
+import { startRecorder } from '../helpers/http-recorder.js';
 import { workdir } from '../helpers/workdir.js';
 
 const FQDN = execFileSync('hostname', ['-f'], { encoding: 'utf8' }).trim();
@@ -136,6 +137,22 @@ describe('once without a gateway', () => {
     const r = await runCli(['once'], { cwd: dir });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/^ok\s+a .*\n\s+push failed: push to http:\/\/127\.0\.0\.1:1\/metrics\/job\/pushagent\/instance\/\S+\/check\/a failed: ECONNREFUSED/m);
+  });
+
+  it('a redirect (3xx) is a failed push, not followed: exit 2 with the status', async () => {
+    const redirecting = await startRecorder({ status: 307, body: 'Temporary Redirect' });
+    try {
+      const dir = await workdir({
+        'pushagent.config.yaml': config(redirecting.url),
+        'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\n',
+      });
+      const r = await runCli(['once'], { cwd: dir });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/push failed: push to http:\/\/127\.0\.0\.1:\d+\/metrics\/job\/pushagent\/instance\/\S+\/check\/a failed: HTTP 307: Temporary Redirect/);
+      expect(redirecting.requests).toHaveLength(1);
+    } finally {
+      await redirecting.close();
+    }
   });
 
   it('without a pushgateway section prints to stdout and says so on stderr', async () => {
