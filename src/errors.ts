@@ -57,18 +57,42 @@ export class InstanceError extends PushagentError {
   }
 }
 
-/** A gateway refused a push or could not be reached. */
+/** What was being attempted when a gateway refused or could not be reached. */
+export type PushAction = 'push' | 'delete' | 'list groups';
+
+/** A gateway refused a push (or a delete, or the listing of its groups) or could not be reached. */
 export class PushError extends PushagentError {
   readonly url: string;
   readonly status: number | undefined;
   readonly reason: string;
+  readonly action: PushAction;
 
-  constructor(url: string, status: number | undefined, reason: string, options?: { cause?: unknown }) {
+  constructor(url: string, status: number | undefined, reason: string, options?: { cause?: unknown; action?: PushAction }) {
+    const action = options?.action ?? 'push';
     const what = status === undefined ? reason : `HTTP ${status}: ${reason}`;
-    super('PUSH_FAILED', `push to ${url} failed: ${what}`, options);
+    const attempt = action === 'delete' ? `delete of ${url}` : action === 'list groups' ? `list groups at ${url}` : `push to ${url}`;
+    super('PUSH_FAILED', `${attempt} failed: ${what}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.url = url;
     this.status = status;
     this.reason = reason;
+    this.action = action;
+  }
+}
+
+/** Why a file could not be read, for a message: `no such file`, `permission denied`, `is a directory`. */
+export function fileErrorReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return e.code ?? e.message;
   }
 }
 

@@ -49,9 +49,14 @@ export function createLogger(opts: LoggerOptions): Logger {
   };
 }
 
-/** `scheme://user:password@host` → `scheme://***:***@host`, anywhere in a text. */
+/**
+ * `scheme://user:password@host` → `scheme://***:***@host` (`scheme://***@host` without a password),
+ * anywhere in a text. Like URL parsing, the userinfo ends at the LAST `@` before the path (`/`, `\`),
+ * query (`?`), fragment (`#`) or the end of the URL, so a password holding an unencoded `@` is hidden
+ * whole.
+ */
 export function redactSecrets(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)(?::([^/\s@]*))?@/gi, (_, scheme: string, _user: string, pass: string | undefined) =>
-    `${scheme}***${pass === undefined ? '' : ':***'}@`,
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/\\?#]*)@/gi, (_, scheme: string, userinfo: string) =>
+    `${scheme}***${userinfo.includes(':') ? ':***' : ''}@`,
   );
 }

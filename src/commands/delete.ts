@@ -47,7 +47,7 @@ export async function deleteGroups(opts: { config?: string | undefined }, io: Co
         }
       } catch (err) {
         failed = true;
-        io.err(`cannot list the groups at ${gateway}: ${(err as Error).message}\n`);
+        io.err(`${(err as Error).message}\n`);
         continue;
       }
       for (const key of keys.values()) {

@@ -2,17 +2,28 @@
 import { z } from 'zod';
 import { describeValue } from '../errors.js';
 import { duration, labels, nonEmptyString } from './fields.js';
+import { maskUserinfo, urlCredentials } from './gateway-url.js';
 
-const url = nonEmptyString.refine(
-  (u) => {
+const url = nonEmptyString.superRefine((u, ctx) => {
+  const shown = JSON.stringify(maskUserinfo(u));
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(u);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) {
+    ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got ${shown}` });
+  } else if (/\s/.test(u)) {
+    ctx.addIssue({ code: 'custom', message: `expected a URL without spaces (write a space as %20), got ${shown}` });
+  } else {
     try {
-      return ['http:', 'https:'].includes(new URL(u).protocol);
+      urlCredentials(u);
     } catch {
-      return false;
+      ctx.addIssue({ code: 'custom', message: `expected percent-encoded credentials in the URL (a % starts %XX, e.g. %40 for @), got ${shown}` });
     }
-  },
-  { error: (iss) => `expected an http:// or https:// URL, got ${JSON.stringify(iss.input)}` },
-);
+  }
+});
 
 const auth = z
   .strictObject({
@@ -35,23 +46,47 @@ const auth = z
     }
   });
 
-const tls = z.strictObject({
-  ca_file: nonEmptyString.optional(),
-  cert_file: nonEmptyString.optional(),
-  key_file: nonEmptyString.optional(),
-  insecure_skip_verify: z.boolean().default(false),
-});
+const tls = z
+  .strictObject({
+    ca_file: nonEmptyString.optional(),
+    cert_file: nonEmptyString.optional(),
+    key_file: nonEmptyString.optional(),
+    insecure_skip_verify: z.boolean().default(false),
+  })
+  .superRefine((t, ctx) => {
+    if ((t.cert_file === undefined) !== (t.key_file === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a client certificate needs both `cert_file` and `key_file`' });
+    }
+  });
 
-export const pushgatewaySchema = z.strictObject({
-  url: z.union([url, z.array(url).min(1, { error: 'expected at least one URL' })]).transform((u) => (Array.isArray(u) ? u : [u])),
-  job: nonEmptyString.default('pushagent'),
-  timeout: duration.default(5000),
-  method: z.enum(['put', 'post']).default('put'),
-  auth: auth.optional(),
-  tls: tls.optional(),
-  /** Daemon: the longest wait between retries of a push while a gateway is down. */
-  max_backoff: duration.default(10_000),
-});
+export const pushgatewaySchema = z
+  .strictObject({
+    url: z.union([url, z.array(url).min(1, { error: 'expected at least one URL' })]),
+    job: nonEmptyString.default('pushagent'),
+    timeout: duration.default(5000),
+    method: z.enum(['put', 'post']).default('put'),
+    auth: auth.optional(),
+    tls: tls.optional(),
+    /** Daemon: the longest wait between retries of a push while a gateway is down. */
+    max_backoff: duration.default(10_000),
+  })
+  .superRefine((pg, ctx) => {
+    // Credentials in a URL are that URL's basic auth; with an auth section too, which one is meant?
+    if (pg.auth === undefined) return;
+    const urls = Array.isArray(pg.url) ? pg.url.map((u, i) => [u, ['url', i]] as const) : [[pg.url, ['url']] as const];
+    for (const [u, path] of urls) {
+      if (hasCredentials(u)) ctx.addIssue({ code: 'custom', path: [...path], message: 'credentials in the URL and an auth section: use one' });
+    }
+  })
+  .transform(({ url: u, ...rest }) => ({ url: Array.isArray(u) ? u : [u], ...rest }));
+
+function hasCredentials(u: string): boolean {
+  try {
+    return urlCredentials(u) !== undefined;
+  } catch {
+    return true;
+  }
+}
 
 export const agentSchema = z.strictObject({
   pushgateway: pushgatewaySchema.optional(),

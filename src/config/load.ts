@@ -1,24 +1,26 @@
 /**
  * The one loader `validate`, `once` and `run` share (STYLE rule 2): what validate accepts will run.
  * Finds the config file (cosmiconfig, module name `pushagent`) or takes `-c FILE`, expands
- * environment variables, validates it strictly, then loads every check. Throws ConfigError with
- * every problem found.
+ * environment variables, validates it strictly, checks that the secret and TLS files it names can be
+ * read, then loads every check. Throws ConfigError with every problem found.
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
-import { ConfigError, type Problem } from '../errors.js';
+import { ConfigError, fileErrorReason, type Problem } from '../errors.js';
 import type { Labels } from '../metrics/types.js';
 import { agentSchema, type PushgatewayConfig } from './agent-schema.js';
 import type { CheckDef } from './check-def.js';
 import { expandDocument } from './env-vars.js';
 import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
 import { loadChecks } from './load-checks.js';
-import { locate, parseYaml } from './yaml-source.js';
+import { locate, parseYaml, valueAt, type YamlSource } from './yaml-source.js';
 
 export interface AgentConfig {
   /** The config file, or undefined for the zero-configuration default. */
   readonly file: string | undefined;
+  /** Its secret and TLS files are absolute: resolved against the config file's folder. */
   readonly pushgateway: PushgatewayConfig | undefined;
   readonly instance: string | undefined;
   readonly labels: Labels;
@@ -61,12 +63,17 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
     const { source, problems: syntax } = parseYaml(display(found.file), found.text);
     problems.push(...syntax);
     if (syntax.length === 0) problems.push(...expandDocument(source, opts.env));
-    const parsed = agentSchema.safeParse(source.doc.toJS() ?? {}, { error: issueMessage, reportInput: true });
-    if (!parsed.success) {
-      if (syntax.length === 0) {
+    const raw: unknown = source.doc.toJS() ?? {};
+    const dir = path.dirname(found.file);
+    const parsed = agentSchema.safeParse(raw, { error: issueMessage, reportInput: true });
+    if (syntax.length === 0) {
+      if (!parsed.success) {
         problems.push(...issuesToProblems(parsed.error.issues, { source, base: [], prefix: '', knownKeys: [...schemaKeys(agentSchema)] }));
       }
-    } else {
+      // Checked even when the rest is invalid, so that every problem is found in one go.
+      problems.push(...(await unreadableFiles(raw, dir, source, display, problems)));
+    }
+    if (parsed.success) {
       const c = parsed.data;
       for (const label of Object.keys(c.labels).filter((l) => GROUPING_LABELS.includes(l))) {
         problems.push({ ...locate(source, ['labels', label], 'key'), message: `label "${label}" is reserved: pushagent sets job, instance and check itself` });
@@ -76,10 +83,10 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
       }
       config = {
         file: found.file,
-        pushgateway: c.pushgateway,
+        pushgateway: c.pushgateway && resolveFiles(c.pushgateway, dir),
         instance: c.instance,
         labels: c.labels,
-        checksDir: path.resolve(path.dirname(found.file), c.checks_dir),
+        checksDir: path.resolve(dir, c.checks_dir),
         defaults: { intervalMs: c.defaults.interval, timeoutMs: c.defaults.timeout, killGraceMs: c.defaults.kill_grace },
         shutdownTimeoutMs: c.shutdown_timeout,
         deleteOnShutdown: c.delete_on_shutdown,
@@ -102,6 +109,62 @@ export function displayPath(cwd: string, file: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
+/** The files `pushgateway` names, as [section, key]: the sink reads them when it starts. */
+const GATEWAY_FILES = [
+  ['auth', 'password_file'],
+  ['auth', 'bearer_token_file'],
+  ['tls', 'ca_file'],
+  ['tls', 'cert_file'],
+  ['tls', 'key_file'],
+] as const;
+
+/** `pg` with its secret and TLS files resolved against `dir`, like `checks_dir` (absolute ones unchanged). */
+function resolveFiles(pg: PushgatewayConfig, dir: string): PushgatewayConfig {
+  const resolved = (section: Record<string, unknown>, keys: readonly string[]) =>
+    Object.fromEntries(Object.entries(section).map(([k, v]) => [k, keys.includes(k) && typeof v === 'string' ? path.resolve(dir, v) : v]));
+  const keysOf = (section: string) => GATEWAY_FILES.filter(([s]) => s === section).map(([, k]) => k);
+  return {
+    ...pg,
+    ...(pg.auth && { auth: resolved(pg.auth, keysOf('auth')) as PushgatewayConfig['auth'] }),
+    ...(pg.tls && { tls: resolved(pg.tls, keysOf('tls')) as PushgatewayConfig['tls'] }),
+  };
+}
+
+/**
+ * A problem, located at its key's value, for every secret or TLS file of the document (`raw`) that
+ * cannot be read; a value that already has a problem (a bad type, an unset variable) is skipped.
+ */
+async function unreadableFiles(
+  raw: unknown,
+  dir: string,
+  source: YamlSource,
+  display: (f: string) => string,
+  known: readonly Problem[],
+): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const [section, key] of GATEWAY_FILES) {
+    const value = valueAt(raw, ['pushgateway', section, key]);
+    if (typeof value !== 'string' || value === '') continue;
+    const at = locate(source, ['pushgateway', section, key]);
+    if (known.some((p) => p.file === at.file && p.line === at.line && p.col === at.col)) continue;
+    const file = path.resolve(dir, value);
+    const reason = await unreadable(file);
+    if (reason !== undefined) problems.push({ ...at, message: `pushgateway.${section}.${key}: cannot read ${display(file)}: ${reason}` });
+  }
+  return problems;
+}
+
+/** Why `file` cannot be read (`no such file`, `permission denied`, `is a directory`), or undefined. */
+async function unreadable(file: string): Promise<string | undefined> {
+  try {
+    if ((await stat(file)).isDirectory()) return 'is a directory';
+    await access(file, constants.R_OK);
+    return undefined;
+  } catch (err) {
+    return fileErrorReason(err);
+  }
+}
+
 async function findConfig(
   opts: LoadOptions,
   display: (f: string) => string,
@@ -111,9 +174,7 @@ async function findConfig(
     try {
       return { file, text: await readFile(file, 'utf8'), problems: [] };
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.message;
-      return { problems: [{ file: display(file), message: `cannot read the config file: ${reason}` }] };
+      return { problems: [{ file: display(file), message: `cannot read the config file: ${fileErrorReason(err)}` }] };
     }
   }
   const raw = (filepath: string, content: string) => ({ filepath, content });

@@ -1,13 +1,15 @@
 /**
  * Pushes groups to one or more Pushgateways over one keep-alive undici Agent. Only 200 and 202
  * are success; anything else (3xx included) fails with the URL, the status and the gateway's
- * own reason from the body. Every request has a deadline.
+ * own reason from the body. Every request has a deadline. Credentials in a gateway's URL are that
+ * gateway's basic auth: sent as a header, never in the URL requested, and shown as `***`.
  */
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'undici';
 import type { PushgatewayConfig } from '../config/agent-schema.js';
 import { formatDuration } from '../config/duration.js';
-import { ConfigError, PushError } from '../errors.js';
+import { urlCredentials } from '../config/gateway-url.js';
+import { ConfigError, fileErrorReason, PushError, type PushAction } from '../errors.js';
 import { groupPath, type GroupingKey } from './grouping-key.js';
 import type { Op, SendOutcome } from './push-queue.js';
 import type { DeliveryOutcome, Sink } from './sink.js';
@@ -18,29 +20,37 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 export class PushgatewaySink implements Sink {
   readonly #config: PushgatewayConfig;
   readonly #agent: Agent;
+  /** Per configured URL: the URL to request (without credentials) and its Authorization header. */
+  readonly #gateways: ReadonlyMap<string, Gateway>;
   readonly #authorization: string | undefined;
+  readonly #clientCert: boolean;
 
   private constructor(config: PushgatewayConfig, agent: Agent, authorization: string | undefined) {
     this.#config = config;
     this.#agent = agent;
     this.#authorization = authorization;
+    this.#clientCert = config.tls?.cert_file !== undefined;
+    this.#gateways = new Map(config.url.map((base) => [base, this.#gateway(base)]));
   }
 
-  /** Reads the secret and TLS files now, so a missing one is a configuration error, not a failed push. */
+  /**
+   * Reads the secret and TLS files now (the loader has checked they are readable), so a file gone
+   * since is a configuration error, not a failed push.
+   */
   static async create(config: PushgatewayConfig): Promise<PushgatewaySink> {
     const read = async (file: string | undefined, key: string): Promise<string | undefined> => {
       if (file === undefined) return undefined;
       try {
         return await readFile(file, 'utf8');
       } catch (err) {
-        throw new ConfigError([{ file, message: `cannot read pushgateway ${key}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+        throw new ConfigError([{ file, message: `cannot read pushgateway ${key}: ${fileErrorReason(err)}` }]);
       }
     };
     const a = config.auth;
     let authorization: string | undefined;
     if (a?.username !== undefined) {
       const password = a.password ?? (await read(a.password_file, 'auth.password_file'))?.trimEnd() ?? '';
-      authorization = `Basic ${Buffer.from(`${a.username}:${password}`).toString('base64')}`;
+      authorization = basicAuth(a.username, password);
     } else if (a?.bearer_token !== undefined || a?.bearer_token_file !== undefined) {
       authorization = `Bearer ${a.bearer_token ?? (await read(a.bearer_token_file, 'auth.bearer_token_file'))?.trim()}`;
     }
@@ -82,17 +92,27 @@ export class PushgatewaySink implements Sink {
     );
   }
 
+  /** Where to send what `base` names: credentials in it become its basic auth. */
+  #gateway(base: string): Gateway {
+    const creds = urlCredentials(base);
+    const url = (creds?.url ?? base).replace(/\/+$/, '');
+    const authorization = creds ? basicAuth(creds.username, creds.password) : this.#authorization;
+    return { url, shown: redactSecrets(base).replace(/\/+$/, ''), authorization };
+  }
+
   /**
    * One operation on one gateway. Connection errors, timeouts, 5xx and 429 are `retryable`; any
    * other answer but 200/202 is a refusal that retrying would not change.
    */
   async send(base: string, key: GroupingKey, op: Op): Promise<SendOutcome> {
-    const url = base.replace(/\/+$/, '') + groupPath(key);
+    const action = op.method === 'DELETE' ? 'delete' : 'push';
+    const path = groupPath(key);
+    const gw = this.#gateways.get(base) ?? this.#gateway(base);
     try {
-      const { status, text } = await this.#request(url, op.method, op.method === 'DELETE' ? undefined : op.body);
+      const { status, text } = await this.#request(gw, path, op.method, op.method === 'DELETE' ? undefined : op.body, action);
       if (status === 200 || status === 202) return { ok: true };
       const reason = text.trim().replace(/\s+/g, ' ').slice(0, 500) || '(empty body)';
-      return { ok: false, retryable: status >= 500 || status === 429, error: new PushError(redactSecrets(url), status, reason).message };
+      return { ok: false, retryable: status >= 500 || status === 429, error: new PushError(gw.shown + path, status, reason, { action }).message };
     } catch (err) {
       return { ok: false, retryable: true, error: (err as Error).message };
     }
@@ -100,32 +120,70 @@ export class PushgatewaySink implements Sink {
 
   /** The label sets of every group the gateway holds (`GET /api/v1/metrics`). */
   async listGroups(base: string): Promise<Record<string, string>[]> {
-    const url = `${base.replace(/\/+$/, '')}/api/v1/metrics`;
-    const { status, text } = await this.#request(url, 'GET', undefined);
-    if (status !== 200) throw new PushError(redactSecrets(url), status, text.trim().slice(0, 500) || '(empty body)');
+    const path = '/api/v1/metrics';
+    const action = 'list groups';
+    const gw = this.#gateways.get(base) ?? this.#gateway(base);
+    const { status, text } = await this.#request(gw, path, 'GET', undefined, action);
+    if (status !== 200) throw new PushError(gw.shown + path, status, text.trim().slice(0, 500) || '(empty body)', { action });
     try {
       const json = JSON.parse(text) as { data: { labels: Record<string, string> }[] };
       return json.data.map((g) => g.labels);
     } catch (err) {
-      throw new PushError(redactSecrets(url), status, 'the answer is not the JSON of /api/v1/metrics', { cause: err });
+      throw new PushError(gw.shown + path, status, 'the answer is not the JSON of /api/v1/metrics', { cause: err, action });
     }
   }
 
   /** Status and body of one request with the configured deadline; throws PushError when no answer came. */
-  async #request(url: string, method: string, body: string | undefined): Promise<{ status: number; text: string }> {
+  async #request(gw: Gateway, path: string, method: string, body: string | undefined, action: PushAction): Promise<{ status: number; text: string }> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = CONTENT_TYPE;
-    if (this.#authorization) headers.authorization = this.#authorization;
+    if (gw.authorization) headers.authorization = gw.authorization;
     const timeoutMs = this.#config.timeout;
-    const shown = redactSecrets(url);
+    const shown = gw.shown + path;
     try {
-      const res = await request(url, { method, body, headers, dispatcher: this.#agent, signal: AbortSignal.timeout(timeoutMs) });
+      const res = await request(gw.url + path, { method, body, headers, dispatcher: this.#agent, signal: AbortSignal.timeout(timeoutMs) });
       return { status: res.statusCode, text: await res.body.text() };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new PushError(shown, undefined, `no answer within ${formatDuration(timeoutMs)}`, { cause: err });
+      if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+        throw new PushError(shown, undefined, `no answer within ${formatDuration(timeoutMs)}`, { cause: err, action });
+      }
       const cause = (e.cause as Error | undefined)?.message;
-      throw new PushError(shown, undefined, [e.code, cause ?? e.message].filter(Boolean).join(' '), { cause: err });
+      // One line: OpenSSL's messages end in a newline.
+      let reason = [e.code, cause ?? e.message].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim();
+      if (gw.url.startsWith('https:') && !this.#clientCert && closedByHandshake(e)) {
+        reason += ' (the gateway may require a client certificate: set tls.cert_file and tls.key_file)';
+      }
+      throw new PushError(shown, undefined, reason, { cause: err, action });
     }
   }
+}
+
+interface Gateway {
+  /** The URL to request paths under: no credentials, no trailing slash. */
+  readonly url: string;
+  /** The configured URL as messages show it: credentials as `***`, no trailing slash. */
+  readonly shown: string;
+  readonly authorization: string | undefined;
+}
+
+function basicAuth(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
+/** TLS alerts a server sends when it wants a client certificate and got none (TLS 1.2). */
+const CLIENT_CERT_ALERTS = ['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'];
+
+/**
+ * Whether the connection was refused during or right after the TLS handshake, as a gateway that
+ * requires a client certificate does: an alert, or (TLS 1.3, where the client finishes first) the
+ * socket closed or reset before a single byte of answer was read.
+ */
+function closedByHandshake(e: NodeJS.ErrnoException): boolean {
+  const codes = [e.code, (e.cause as NodeJS.ErrnoException | undefined)?.code];
+  if (codes.some((c) => c !== undefined && CLIENT_CERT_ALERTS.includes(c))) return true;
+  if (!codes.some((c) => c === 'UND_ERR_SOCKET' || c === 'ECONNRESET' || c === 'EPIPE')) return false;
+  // undici's SocketError carries the socket's counters; a connection that failed while connecting has none.
+  const socket = (e as { socket?: { bytesRead?: number } }).socket;
+  return socket?.bytesRead === undefined || socket.bytesRead === 0;
 }

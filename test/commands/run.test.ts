@@ -235,6 +235,6 @@ describe.skipIf(!hasPushgateway)('delete', () => {
     const down = await workdir({ 'pushagent.config.yaml': 'pushgateway:\n  url: http://127.0.0.1:1\n', 'checks/.keep': '' });
     const r2 = await runCli(['delete'], { cwd: down });
     expect(r2.exitCode).toBe(2);
-    expect(r2.stderr).toContain('cannot list the groups at http://127.0.0.1:1');
+    expect(r2.stderr).toContain('list groups at http://127.0.0.1:1/api/v1/metrics failed: ECONNREFUSED');
   });
 });

@@ -36,6 +36,34 @@ describe('validate', () => {
     );
   });
 
+  it('reports secret and TLS files that cannot be read, resolved against the config file, with the other problems; exit 3', async () => {
+    const dir = await workdir({
+      'etc/pushagent.config.yaml': [
+        'pushgateway:',
+        '  url: https://127.0.0.1:9091',
+        '  metod: put',
+        '  auth: {username: u, password_file: secrets/pw}',
+        '  tls:',
+        '    ca_file: tls/ca.crt',
+        '    cert_file: tls',
+        '    key_file: tls/client.key',
+        '',
+      ].join('\n'),
+      // Beside the working directory's copy, not the config file's: still missing.
+      'secrets/pw': 'pw\n',
+      'etc/tls/client.key': 'key\n',
+    });
+    const r = await runCli(['validate', '-c', 'etc/pushagent.config.yaml'], { cwd: dir });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toBe(
+      'etc/pushagent.config.yaml:3:3: unknown key "pushgateway.metod" (did you mean "method"?)\n' +
+        'etc/pushagent.config.yaml:4:38: pushgateway.auth.password_file: cannot read etc/secrets/pw: no such file\n' +
+        'etc/pushagent.config.yaml:6:14: pushgateway.tls.ca_file: cannot read etc/tls/ca.crt: no such file\n' +
+        'etc/pushagent.config.yaml:7:16: pushgateway.tls.cert_file: cannot read etc/tls: is a directory\n' +
+        '4 problems found\n',
+    );
+  });
+
   it('a missing -c file is exit 3 naming it', async () => {
     const r = await runCli(['validate', '-c', 'nope.yaml']);
     expect(r.exitCode).toBe(3);

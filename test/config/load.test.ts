@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { load } from '../../src/config/load.js';
 import { ConfigError, formatProblem } from '../../src/errors.js';
+import { workdir } from '../helpers/workdir.js';
 
 // Each folder of fixtures/config is a working directory with a config and checks that are wrong in
 // one way; expected.txt holds every problem, exactly as `validate` prints them.
@@ -21,5 +23,65 @@ describe('load: every problem located at file:line:col', () => {
     const golden = path.join(cwd, 'expected.txt');
     if (process.env.UPDATE_GOLDEN) writeFileSync(golden, text);
     expect(text).toBe(readFileSync(golden, 'utf8'));
+  });
+});
+
+describe('load: the secret and TLS files of pushgateway', () => {
+  const gateway = (lines: string[]): string => ['pushgateway:', '  url: https://127.0.0.1:9091', ...lines, 'instance: web01', ''].join('\n');
+  const problemsOf = (cwd: string, configFile?: string, env: Record<string, string> = {}) =>
+    load({ cwd, configFile, env }).then(
+      () => [],
+      (e: unknown) => {
+        if (!(e instanceof ConfigError)) throw e;
+        return e.problems.map(formatProblem);
+      },
+    );
+
+  it('are resolved against the config file\'s folder, like checks_dir; absolute paths are unchanged', async () => {
+    const elsewhere = path.join(await workdir({ 'client.key': 'key\n' }), 'client.key');
+    const cwd = await workdir({
+      'etc/pushagent.config.yaml': gateway([
+        '  auth: {username: u, password_file: secrets/pw}',
+        `  tls: {ca_file: ../pki/ca.crt, cert_file: tls/client.crt, key_file: ${JSON.stringify(elsewhere)}}`,
+      ]),
+      'etc/secrets/pw': 'pw\n',
+      'etc/tls/client.crt': 'crt\n',
+      'pki/ca.crt': 'ca\n',
+      'etc/checks/up.yaml': 'name: up\ncommand: echo 1\nmetric: {name: up_value}\n',
+    });
+    const { config } = await load({ cwd: path.join(cwd, 'pki'), configFile: '../etc/pushagent.config.yaml', env: {} });
+    expect(config.pushgateway?.auth).toEqual({ username: 'u', password_file: path.join(cwd, 'etc/secrets/pw') });
+    expect(config.pushgateway?.tls).toEqual({
+      ca_file: path.join(cwd, 'pki/ca.crt'),
+      cert_file: path.join(cwd, 'etc/tls/client.crt'),
+      key_file: elsewhere,
+      insecure_skip_verify: false,
+    });
+    expect(config.checksDir).toBe(path.join(cwd, 'etc/checks'));
+  });
+
+  it('bearer_token_file too; a missing one is named as the working directory sees it', async () => {
+    const cwd = await workdir({ 'etc/pushagent.config.yaml': gateway(['  auth:', '    bearer_token_file: token']), 'etc/sub/.keep': '' });
+    expect(await problemsOf(cwd, 'etc/pushagent.config.yaml')).toEqual([
+      'etc/pushagent.config.yaml:4:24: pushgateway.auth.bearer_token_file: cannot read etc/token: no such file',
+    ]);
+    // Outside the working directory, the path is absolute.
+    expect(await problemsOf(path.join(cwd, 'etc', 'sub'), '../pushagent.config.yaml')).toEqual([
+      `${path.join(cwd, 'etc/pushagent.config.yaml')}:4:24: pushgateway.auth.bearer_token_file: cannot read ${path.join(cwd, 'etc/token')}: no such file`,
+    ]);
+  });
+
+  it('a value with an unset variable has that problem only, not also "cannot read"', async () => {
+    const cwd = await workdir({ 'pushagent.config.yaml': gateway(['  tls:', '    ca_file: ${PKI_DIR}/ca.crt']) });
+    expect(await problemsOf(cwd)).toEqual([
+      'pushagent.config.yaml:4:14: environment variable PKI_DIR is not set (write ${PKI_DIR:-default} to give a default)',
+    ]);
+    expect(await problemsOf(cwd, undefined, { PKI_DIR: 'pki' })).toEqual(['pushagent.config.yaml:4:14: pushgateway.tls.ca_file: cannot read pki/ca.crt: no such file']);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('an unreadable file is "permission denied"', async () => {
+    const cwd = await workdir({ 'pushagent.config.yaml': gateway(['  tls:', '    key_file: client.key']), 'client.key': 'key\n' });
+    await chmod(path.join(cwd, 'client.key'), 0o000);
+    expect(await problemsOf(cwd)).toEqual(['pushagent.config.yaml:4:15: pushgateway.tls.key_file: cannot read client.key: permission denied']);
   });
 });

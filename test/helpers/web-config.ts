@@ -105,11 +105,12 @@ export async function makePki(): Promise<TestPki> {
 /**
  * Writes an exporter-toolkit web config into `dir` and returns the `--web.config.file=` argument.
  * `tls` serves https with the server certificate; `mtls` also requires a client certificate signed
- * by the CA; `users` maps user names to plain passwords, hashed here.
+ * by the CA; `maxVersion: 'TLS12'` keeps the server to TLS 1.2; `users` maps user names to plain
+ * passwords, hashed here.
  */
 export async function webConfigArg(
   dir: string,
-  opts: { pki?: TestPki; tls?: 'server' | 'mutual'; users?: Record<string, string> },
+  opts: { pki?: TestPki; tls?: 'server' | 'mutual'; maxVersion?: 'TLS12'; users?: Record<string, string> },
 ): Promise<string> {
   const lines: string[] = [];
   if (opts.tls) {
@@ -118,6 +119,7 @@ export async function webConfigArg(
     if (opts.tls === 'mutual') {
       lines.push('  client_auth_type: RequireAndVerifyClientCert', `  client_ca_file: ${JSON.stringify(opts.pki.caCert)}`);
     }
+    if (opts.maxVersion) lines.push(`  max_version: ${opts.maxVersion}`);
   }
   if (opts.users) {
     lines.push('basic_auth_users:');

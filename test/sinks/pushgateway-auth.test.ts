@@ -101,6 +101,28 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
     expect(await gw.group('basic_none')).toBeUndefined();
   });
 
+  it('credentials in the URL (percent-encoded) are basic auth: stored; exit 0; printed as ***', async () => {
+    const withCreds = gw.url.replace('http://', `http://${encodeURIComponent(USER)}:${encodeURIComponent(PASSWORD)}@`);
+    const cwd = await workdir({ 'pushagent.config.yaml': config(withCreds), ...check('basic_url', 17) });
+    const r = await runCli(['once'], { cwd });
+    expect(r.stderr).toMatch(/^ok\s+basic_url .*pushed to http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+$/m);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).not.toContain(encodeURIComponent(PASSWORD));
+    expect(await stored(gw, 'basic_url')).toBe('17');
+  });
+
+  it('a password_file relative to the config file\'s folder, run from elsewhere with -c: stored; exit 0', async () => {
+    const cwd = await workdir({
+      'etc/pushagent.config.yaml': config(gw.url, ['  auth:', `    username: ${USER}`, '    password_file: secrets/pgw-password']),
+      'etc/secrets/pgw-password': `${PASSWORD}\n`,
+      ...Object.fromEntries(Object.entries(check('basic_rel', 18)).map(([f, t]) => [`etc/${f}`, t])),
+    });
+    const r = await runCli(['once', '-c', 'etc/pushagent.config.yaml'], { cwd });
+    expect(r.stderr).toMatch(/^ok\s+basic_rel /m);
+    expect(r.exitCode).toBe(0);
+    expect(await stored(gw, 'basic_rel')).toBe('18');
+  });
+
   it('a missing password_file is exit 3 naming the file; nothing runs or is pushed', async () => {
     const cwd = await workdir({
       'pushagent.config.yaml': config(gw.url, ['  auth:', `    username: ${USER}`, '    password_file: nope/pgw-password']),
@@ -110,6 +132,8 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('nope/pgw-password');
     expect(r.stderr).toContain('auth.password_file');
+    // Found at load, located at the key's value, resolved against the config file's folder.
+    expect(r.stderr).toContain('pushagent.config.yaml:6:20: pushgateway.auth.password_file: cannot read nope/pgw-password: no such file\n');
     expect(r.stderr).not.toMatch(/^(ok|FAIL)\s/m);
     expect(await gw.group('basic_missing')).toBeUndefined();
   });
@@ -166,6 +190,7 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway serving https', () 
     const r = await runCli(['once'], { cwd });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('nope/ca.crt');
+    expect(r.stderr).toContain('pushagent.config.yaml:5:14: pushgateway.tls.ca_file: cannot read nope/ca.crt: no such file\n');
     expect(await gw.group('tls_missing')).toBeUndefined();
   });
 });
@@ -202,6 +227,39 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway requiring client ce
     expect(await stored(gw, 'mtls_ok')).toBe('31');
   });
 
+  it('ca_file, cert_file and key_file relative to the config file\'s folder, run from elsewhere with -c: stored; exit 0', async () => {
+    const cwd = await workdir({
+      'etc/pushagent.config.yaml': config(gw.url, ['  tls:', '    ca_file: tls/ca.crt', '    cert_file: tls/client.crt', '    key_file: tls/client.key']),
+      'etc/tls/ca.crt': pki.caPem,
+      'etc/tls/client.crt': pki.clientCertPem,
+      'etc/tls/client.key': pki.clientKeyPem,
+      ...Object.fromEntries(Object.entries(check('mtls_rel', 33)).map(([f, t]) => [`etc/${f}`, t])),
+    });
+    const r = await runCli(['once', '-c', 'etc/pushagent.config.yaml'], { cwd });
+    expect(r.stderr).toMatch(/^ok\s+mtls_rel /m);
+    expect(r.exitCode).toBe(0);
+    expect(await stored(gw, 'mtls_rel')).toBe('33');
+  });
+
+  it('a client certificate the gateway refuses (not for client auth): exit 2, without the hint to set one', async () => {
+    // The server certificate as the client's: signed by the test CA, but its extendedKeyUsage is
+    // serverAuth only. The hint is for when no client certificate is configured.
+    const cwd = await workdir({
+      'pushagent.config.yaml': config(gw.url, [
+        '  tls:',
+        `    ca_file: ${JSON.stringify(pki.caCert)}`,
+        `    cert_file: ${JSON.stringify(pki.serverCert)}`,
+        `    key_file: ${JSON.stringify(pki.serverKey)}`,
+      ]),
+      ...check('mtls_wrongcert', 34),
+    });
+    const r = await runCli(['once'], { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/push failed: push to https:\/\/127\.0\.0\.1:\d+\/\S+\/check\/mtls_wrongcert failed: \S+/);
+    expect(r.stderr).not.toContain('may require a client certificate');
+    expect(await gw.group('mtls_wrongcert')).toBeUndefined();
+  });
+
   it('without a client certificate the gateway refuses the connection: exit 2; nothing stored', async () => {
     const cwd = await workdir({
       'pushagent.config.yaml': config(gw.url, ['  tls:', `    ca_file: ${JSON.stringify(pki.caCert)}`]),
@@ -210,7 +268,40 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway requiring client ce
     const r = await runCli(['once'], { cwd });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/push failed: push to https:\/\/127\.0\.0\.1:\d+\/metrics\/job\/pushagent\/\S+\/check\/mtls_nocert failed: /);
+    expect(r.stderr).toMatch(
+      /check\/mtls_nocert failed: .+ \(the gateway may require a client certificate: set tls\.cert_file and tls\.key_file\)$/m,
+    );
     expect(await gw.group('mtls_nocert')).toBeUndefined();
+  });
+});
+
+describe.skipIf(skip)('pushgateway.tls against a TLS 1.2 Pushgateway requiring client certificates', () => {
+  let pki: TestPki;
+  let gw: Pushgateway;
+  beforeAll(async () => {
+    pki = await makePki();
+    gw = await Pushgateway.start(undefined, [await webConfigArg(pki.dir, { pki, tls: 'mutual', maxVersion: 'TLS12' })], {
+      ca: pki.caPem,
+      cert: pki.clientCertPem,
+      key: pki.clientKeyPem,
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    if (pki) await rm(pki.dir, { recursive: true, force: true });
+  });
+
+  it('without a client certificate the handshake fails with an alert: exit 2 with the hint; nothing stored', async () => {
+    const cwd = await workdir({
+      'pushagent.config.yaml': config(gw.url, ['  tls:', `    ca_file: ${JSON.stringify(pki.caCert)}`]),
+      ...check('mtls12_nocert', 35),
+    });
+    const r = await runCli(['once'], { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(
+      /check\/mtls12_nocert failed: ERR_SSL_\S+ .+ \(the gateway may require a client certificate: set tls\.cert_file and tls\.key_file\)$/m,
+    );
+    expect(await gw.group('mtls12_nocert')).toBeUndefined();
   });
 });
 
@@ -245,6 +336,60 @@ describe('pushgateway.auth bearer tokens and credentials in the URL, seen by a r
       const r = await runCli(['once'], { cwd });
       expect(r.exitCode).toBe(0);
       expect(rec.requests.map((q) => q.headers.authorization)).toEqual(['Bearer tok-from-file']);
+    } finally {
+      await rec.close();
+    }
+  });
+
+  it('credentials in the URL arrive as `Authorization: Basic`, percent-decoded; exit 0', async () => {
+    const rec = await startRecorder({ status: 200, body: '' });
+    try {
+      // An unencoded @ in the password: URL parsing ends the userinfo at the last @.
+      const withCreds = rec.url.replace('http://', 'http://pgw%40ops:p%3Ass@w0rd@');
+      const cwd = await workdir({ 'pushagent.config.yaml': config(withCreds), ...check('url_basic', 44) });
+      const r = await runCli(['once'], { cwd });
+      expect(r.exitCode).toBe(0);
+      expect(r.stderr).toContain(`pushed to ${rec.url.replace('http://', 'http://***:***@')}\n`);
+      expect(r.stderr).not.toContain('w0rd');
+      expect(rec.requests).toHaveLength(1);
+      expect(rec.requests[0]?.url).toBe('/metrics/job/pushagent/instance/test-host/check/url_basic');
+      expect(rec.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from('pgw@ops:p:ss@w0rd').toString('base64')}`);
+    } finally {
+      await rec.close();
+    }
+  });
+
+  it('credentials in the URL and an auth section is exit 3 located at the URL; nothing is sent', async () => {
+    const rec = await startRecorder({ status: 200, body: '' });
+    try {
+      const withCreds = rec.url.replace('http://', 'http://pgwuser:s3cr3t-in-url@');
+      const cwd = await workdir({
+        'pushagent.config.yaml': config(withCreds, ['  auth:', '    bearer_token: tok']),
+        ...check('url_and_auth', 45),
+      });
+      const r = await runCli(['validate'], { cwd });
+      expect(r.exitCode).toBe(3);
+      expect(r.stderr).toBe('pushagent.config.yaml:2:8: pushgateway.url: credentials in the URL and an auth section: use one\n1 problem found\n');
+      const once = await runCli(['once'], { cwd });
+      expect(once.exitCode).toBe(3);
+      expect(rec.requests).toHaveLength(0);
+    } finally {
+      await rec.close();
+    }
+  });
+
+  it('bearer_token_file relative to the config file\'s folder, run from elsewhere with -c; exit 0', async () => {
+    const rec = await startRecorder({ status: 200, body: '' });
+    try {
+      const cwd = await workdir({
+        'etc/pushagent.config.yaml': config(rec.url, ['  auth:', '    bearer_token_file: secrets/token']),
+        'etc/secrets/token': 'tok-beside-config\n',
+        'secrets/token': 'tok-in-the-working-directory\n',
+        ...Object.fromEntries(Object.entries(check('bearer_rel', 46)).map(([f, t]) => [`etc/${f}`, t])),
+      });
+      const r = await runCli(['once', '-c', 'etc/pushagent.config.yaml'], { cwd });
+      expect(r.exitCode).toBe(0);
+      expect(rec.requests.map((q) => q.headers.authorization)).toEqual(['Bearer tok-beside-config']);
     } finally {
       await rec.close();
     }

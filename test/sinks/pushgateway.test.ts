@@ -1,0 +1,113 @@
+/**
+ * The Pushgateway sink against recording HTTP servers: what it sends (credentials from the URL as
+ * basic auth) and what its errors say was attempted (push, delete, list groups).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PushgatewayConfig } from '../../src/config/agent-schema.js';
+import { groupingKey } from '../../src/sinks/grouping-key.js';
+import { PushgatewaySink } from '../../src/sinks/pushgateway.js';
+import { startRecorder, type HttpRecorder } from '../helpers/http-recorder.js';
+
+const gateway = (url: string[], extra: Partial<PushgatewayConfig> = {}): PushgatewayConfig => ({
+  url,
+  job: 'pushagent',
+  timeout: 2000,
+  method: 'put',
+  max_backoff: 10_000,
+  ...extra,
+});
+
+const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const KEY = groupingKey('pushagent', 'web01', 'disk', {});
+const BODY = '# TYPE disk_value gauge\ndisk_value 1\n';
+
+describe('PushgatewaySink', () => {
+  const open: { close(): Promise<void> }[] = [];
+  const recorder = async (status = 200, body = ''): Promise<HttpRecorder> => {
+    const rec = await startRecorder({ status, body });
+    open.push(rec);
+    return rec;
+  };
+  const sink = async (config: PushgatewayConfig): Promise<PushgatewaySink> => {
+    const s = await PushgatewaySink.create(config);
+    open.push(s);
+    return s;
+  };
+  afterEach(async () => {
+    for (const o of open.splice(0).reverse()) await o.close();
+  });
+
+  it('credentials in a URL are that URL\'s basic auth, percent-decoded; the other URL sends none', async () => {
+    const [withCreds, plain] = [await recorder(), await recorder()];
+    // An encoded @ in the user, an encoded colon and an UNENCODED @ in the password (URL parsing
+    // ends the userinfo at the last @), and UTF-8.
+    const url = withCreds.url.replace('http://', 'http://pgw%40ops:p%3Ass@w0rd%20%E2%9C%93@');
+    const s = await sink(gateway([url, `${plain.url}/`]));
+    const outcomes = await s.write(KEY, BODY);
+    expect(outcomes).toEqual([
+      { target: withCreds.url.replace('http://', 'http://***:***@'), ok: true },
+      { target: `${plain.url}/`, ok: true },
+    ]);
+    expect(withCreds.requests).toHaveLength(1);
+    expect(withCreds.requests[0]).toMatchObject({ method: 'PUT', url: '/metrics/job/pushagent/instance/web01/check/disk', body: BODY });
+    expect(withCreds.requests[0]?.headers.authorization).toBe(basic('pgw@ops', 'p:ss@w0rd ✓'));
+    expect(withCreds.requests[0]?.headers.host).toBe(withCreds.url.replace('http://', ''));
+    expect(plain.requests).toHaveLength(1);
+    expect(plain.requests[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it('a user without a password in the URL is basic auth with an empty password', async () => {
+    const rec = await recorder();
+    const s = await sink(gateway([rec.url.replace('http://', 'http://alice@')]));
+    expect(await s.write(KEY, BODY)).toEqual([{ target: rec.url.replace('http://', 'http://***@'), ok: true }]);
+    expect(rec.requests[0]?.headers.authorization).toBe(basic('alice', ''));
+  });
+
+  it('without credentials in the URL the auth section applies', async () => {
+    const rec = await recorder();
+    const s = await sink(gateway([rec.url], { auth: { username: 'bob', password: 'pw' } }));
+    await s.write(KEY, BODY);
+    expect(rec.requests[0]?.headers.authorization).toBe(basic('bob', 'pw'));
+  });
+
+  it('a refused push says "push to", a refused delete "delete of", with the URL redacted', async () => {
+    const rec = await recorder(500, 'internal trouble\n');
+    const base = rec.url.replace('http://', 'http://u:s3cret@');
+    const shown = `${rec.url.replace('http://', 'http://***:***@')}/metrics/job/pushagent/instance/web01/check/disk`;
+    const s = await sink(gateway([base]));
+    expect(await s.send(base, KEY, { method: 'PUT', body: BODY })).toEqual({
+      ok: false,
+      retryable: true,
+      error: `push to ${shown} failed: HTTP 500: internal trouble`,
+    });
+    expect(await s.send(base, KEY, { method: 'DELETE' })).toEqual({
+      ok: false,
+      retryable: true,
+      error: `delete of ${shown} failed: HTTP 500: internal trouble`,
+    });
+    expect(rec.requests.map((q) => [q.method, q.headers.authorization])).toEqual([
+      ['PUT', basic('u', 's3cret')],
+      ['DELETE', basic('u', 's3cret')],
+    ]);
+  });
+
+  it('an unreachable gateway: "delete of URL failed" for a delete', async () => {
+    const s = await sink(gateway(['http://127.0.0.1:1']));
+    const outcome = await s.send('http://127.0.0.1:1', KEY, { method: 'DELETE' });
+    expect(outcome).toMatchObject({ ok: false, retryable: true });
+    expect(!outcome.ok && outcome.error).toMatch(/^delete of http:\/\/127\.0\.0\.1:1\/metrics\/job\/pushagent\/instance\/web01\/check\/disk failed: ECONNREFUSED/);
+  });
+
+  it('listing the groups: "list groups at URL failed", for a refusal and for an answer that is not JSON', async () => {
+    const refusing = await recorder(401, 'Unauthorized\n');
+    const s = await sink(gateway([refusing.url]));
+    await expect(s.listGroups(refusing.url)).rejects.toThrow(`list groups at ${refusing.url}/api/v1/metrics failed: HTTP 401: Unauthorized`);
+    expect(refusing.requests[0]).toMatchObject({ method: 'GET', url: '/api/v1/metrics' });
+    const garbled = await recorder(200, '<html>');
+    const s2 = await sink(gateway([garbled.url]));
+    await expect(s2.listGroups(garbled.url)).rejects.toMatchObject({
+      action: 'list groups',
+      message: `list groups at ${garbled.url}/api/v1/metrics failed: HTTP 200: the answer is not the JSON of /api/v1/metrics`,
+    });
+  });
+});
