@@ -24,6 +24,8 @@ export interface CheckResult {
 
 export interface RunCheckDeps {
   readonly maxOutputBytes: number;
+  /** Where /proc is (default `/proc`). */
+  readonly procRoot?: string;
   /** Label names no sample may carry: the grouping key's. */
   readonly reservedLabels: readonly string[];
   /** Monotonic milliseconds. */
@@ -40,7 +42,7 @@ export async function runCheck(def: CheckDef, deps: RunCheckDeps): Promise<Check
   const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(() => resolve(TIMED_OUT), def.timeoutMs);
   });
-  const ctx = { signal: controller.signal, killGraceMs: def.killGraceMs, maxOutputBytes: deps.maxOutputBytes };
+  const ctx = { signal: controller.signal, killGraceMs: def.killGraceMs, maxOutputBytes: deps.maxOutputBytes, procRoot: deps.procRoot ?? '/proc' };
   const collecting = Promise.resolve()
     .then(() => kindNamed(def.kind).collect(def.spec, ctx))
     .catch((err: unknown): Collected => ({ ok: false, reason: `internal error: ${(err as Error)?.message ?? String(err)}`, exitCode: -1 }));

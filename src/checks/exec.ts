@@ -2,14 +2,12 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { describeValue } from '../errors.js';
-import type { MetricFamily } from '../metrics/types.js';
 import { isMetricName, OWN_PREFIX } from '../metrics/names.js';
-import { parsePrometheusText } from '../parse/prometheus.js';
-import { parseValue } from '../parse/value.js';
 import { nonEmptyString } from '../config/fields.js';
 import type { CheckKind, Collected, KindProblem } from './kind.js';
 import { runProcess, type ProcessOutcome } from './process.js';
 import { describeExit } from './exit-codes.js';
+import { OUTPUT_NAMES, OUTPUTS, type OutputName } from './outputs.js';
 
 const metricName = z.string({ error: (iss) => `expected a metric name, got ${describeValue(iss.input)}` }).refine(
   (n) => isMetricName(n) && !n.startsWith(OWN_PREFIX),
@@ -19,7 +17,7 @@ const metricName = z.string({ error: (iss) => `expected a metric name, got ${des
 const shape = {
   command: nonEmptyString.optional(),
   argv: z.array(nonEmptyString).min(1, { error: 'expected at least the program to run' }).optional(),
-  output: z.enum(['value', 'prometheus']).optional(),
+  output: z.enum(OUTPUT_NAMES).optional(),
   metric: z
     .strictObject({
       name: metricName,
@@ -44,7 +42,7 @@ export interface ExecSpec {
   readonly shell: boolean;
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
-  readonly output: 'value' | 'prometheus';
+  readonly output: OutputName;
   readonly metric: { readonly name: string; readonly type: 'gauge' | 'counter' | 'untyped'; readonly help: string } | undefined;
 }
 
@@ -89,28 +87,14 @@ export function interpret(spec: ExecSpec, outcome: ProcessOutcome): Collected {
       return { ok: false, reason: `${outcome.stream} exceeded the output limit; the process group was killed`, exitCode: -1 };
     case 'signaled':
       return { ok: false, reason: `killed by ${outcome.signal}${firstLine(outcome.stderr)}`, exitCode: -1 };
-    case 'exited':
-      if (outcome.exitCode !== 0) {
+    case 'exited': {
+      const format = OUTPUTS[spec.output];
+      if (!format.measures(outcome.exitCode)) {
         return { ok: false, reason: `${describeExit(outcome.exitCode)}${firstLine(outcome.stderr)}`, exitCode: outcome.exitCode };
       }
-      return parseOutput(spec, outcome.stdout);
+      return format.parse(outcome.stdout, outcome.exitCode, spec);
+    }
   }
-}
-
-function parseOutput(spec: ExecSpec, stdout: string): Collected {
-  if (spec.output === 'value') {
-    const r = parseValue(stdout);
-    if (!r.ok) return { ok: false, reason: `output: ${r.message}`, exitCode: 0 };
-    const m = spec.metric!;
-    const family: MetricFamily = { name: m.name, type: m.type, help: m.help, samples: [{ name: m.name, labels: {}, value: r.value }] };
-    return { ok: true, families: [family], exitCode: 0 };
-  }
-  const r = parsePrometheusText(stdout);
-  if (!r.ok) return { ok: false, reason: `output line ${r.line ?? '?'}: ${r.message}`, exitCode: 0 };
-  const own = r.value.find((f) => f.name.startsWith(OWN_PREFIX));
-  if (own) return { ok: false, reason: `output: metric name "${own.name}" is reserved for pushagent's own metrics`, exitCode: 0 };
-  const families = r.value.map((f) => (f.help ? f : { ...f, help: `Metric ${f.name} printed by a pushagent check.` }));
-  return { ok: true, families, exitCode: 0 };
 }
 
 function firstLine(stderr: string): string {

@@ -9,6 +9,8 @@ export interface CollectContext {
   readonly killGraceMs: number;
   /** Bound on captured stdout and stderr, each. */
   readonly maxOutputBytes: number;
+  /** Where /proc is: `/proc`, or a folder of captured fixtures in tests (like node_exporter's --path.procfs). */
+  readonly procRoot: string;
 }
 
 export type Collected =
@@ -30,6 +32,11 @@ export interface CheckKind<Spec> {
   readonly collect: (spec: Spec, ctx: CollectContext) => Promise<Collected>;
   /** One line for `validate`'s table, e.g. `exec/value`. */
   readonly describe: (spec: Spec) => string;
+  /**
+   * The timeout a check of this kind gets when it sets none (e.g. what ping's count and waits
+   * need); without it, the smaller of defaults.timeout and the interval.
+   */
+  readonly defaultTimeoutMs?: (spec: Spec) => number;
   /** Metric names a spec declares up front, so the loader can catch type/help conflicts across checks. */
   readonly declares?: (spec: Spec) => readonly DeclaredMetric[];
 }

@@ -96,6 +96,10 @@ function loadCheck(
   if (interval !== undefined && cron !== undefined) fail(['schedule'], 'use either `interval` or `schedule`, not both');
   const schedule: Schedule = cron !== undefined ? { kind: 'cron', expr: cron } : { kind: 'interval', ms: interval ?? opts.defaults.intervalMs };
   const periodMs = schedule.kind === 'interval' ? schedule.ms : shortestCronGapMs(schedule.expr);
+  const kindTimeout = timeout === undefined ? kind.defaultTimeoutMs?.(spec) : undefined;
+  if (kindTimeout !== undefined && kindTimeout > periodMs) {
+    fail([], `needs about ${formatDuration(kindTimeout)} to run (its default timeout), more than the ${schedule.kind === 'interval' ? 'interval' : 'shortest gap of the schedule'} ${formatDuration(periodMs)}`);
+  }
   if (timeout !== undefined && timeout > periodMs) {
     fail(['timeout'], `timeout ${formatDuration(timeout)} exceeds the ${schedule.kind === 'interval' ? 'interval' : 'shortest gap of the schedule'} ${formatDuration(periodMs)}`);
   }
@@ -107,7 +111,7 @@ function loadCheck(
     spec,
     describe: kind.describe(spec),
     schedule,
-    timeoutMs: timeout ?? Math.min(opts.defaults.timeoutMs, periodMs),
+    timeoutMs: timeout ?? kindTimeout ?? Math.min(opts.defaults.timeoutMs, periodMs),
     killGraceMs: killGrace ?? opts.defaults.killGraceMs,
     labels,
   };

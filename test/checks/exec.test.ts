@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { execKind, interpret, type ExecSpec } from '../../src/checks/exec.js';
 import type { KindProblem } from '../../src/checks/kind.js';
 
-const ctx = { signal: new AbortController().signal, killGraceMs: 2000, maxOutputBytes: 1024 * 1024 };
+const ctx = { signal: new AbortController().signal, killGraceMs: 2000, maxOutputBytes: 1024 * 1024, procRoot: "/proc" };
 
 function spec(fields: Record<string, unknown>): ExecSpec {
   const problems: KindProblem[] = [];

@@ -1,0 +1,52 @@
+/**
+ * THE table of exec output formats: how a finished command's exit status and stdout become samples.
+ * Adding a format: a pure parser in src/parse/, one row here.
+ */
+import type { MetricFamily } from '../metrics/types.js';
+import { OWN_PREFIX } from '../metrics/names.js';
+import { parsePrometheusText } from '../parse/prometheus.js';
+import { parseValue } from '../parse/value.js';
+import type { Collected } from './kind.js';
+
+/** What a format gets besides stdout: the check's declared metric, for `value`. */
+export interface OutputContext {
+  readonly metric: { readonly name: string; readonly type: 'gauge' | 'counter' | 'untyped'; readonly help: string } | undefined;
+}
+
+export interface OutputFormat {
+  /** Exit statuses that still carry a measurement: 0 for most formats; Nagios plugins use 0-2. */
+  readonly measures: (exitCode: number) => boolean;
+  /** Pure: stdout (and the exit status) → families, or the reason the check fails. */
+  readonly parse: (stdout: string, exitCode: number, ctx: OutputContext) => Collected;
+}
+
+const onlyZero = (code: number): boolean => code === 0;
+
+const value: OutputFormat = {
+  measures: onlyZero,
+  parse(stdout, exitCode, { metric }) {
+    const r = parseValue(stdout);
+    if (!r.ok) return { ok: false, reason: `output: ${r.message}`, exitCode };
+    const m = metric!;
+    const family: MetricFamily = { name: m.name, type: m.type, help: m.help, samples: [{ name: m.name, labels: {}, value: r.value }] };
+    return { ok: true, families: [family], exitCode };
+  },
+};
+
+const prometheus: OutputFormat = {
+  measures: onlyZero,
+  parse(stdout, exitCode) {
+    const r = parsePrometheusText(stdout);
+    if (!r.ok) return { ok: false, reason: `output line ${r.line ?? '?'}: ${r.message}`, exitCode };
+    const own = r.value.find((f) => f.name.startsWith(OWN_PREFIX));
+    if (own) return { ok: false, reason: `output: metric name "${own.name}" is reserved for pushagent's own metrics`, exitCode };
+    const families = r.value.map((f) => (f.help ? f : { ...f, help: `Metric ${f.name} printed by a pushagent check.` }));
+    return { ok: true, families, exitCode };
+  },
+};
+
+export const OUTPUTS = { value, prometheus } as const satisfies Record<string, OutputFormat>;
+
+export type OutputName = keyof typeof OUTPUTS;
+
+export const OUTPUT_NAMES = Object.keys(OUTPUTS) as [OutputName, ...OutputName[]];
