@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets } from '../src/log.js';
+import { createLogger, redactSecrets } from '../src/log.js';
 
 describe('redactSecrets: credentials inside URLs become ***', () => {
   it.each([
@@ -34,5 +34,43 @@ describe('redactSecrets: credentials inside URLs become ***', () => {
 
   it('text without URLs is unchanged', () => {
     expect(redactSecrets('mail me@example.com: a:b@c is not a URL')).toBe('mail me@example.com: a:b@c is not a URL');
+  });
+});
+
+describe('createLogger', () => {
+  const at = () => new Date('2026-11-22T02:22:02.007Z');
+  const collect = (level: 'error' | 'warn' | 'info' | 'debug', json: boolean) => {
+    const lines: string[] = [];
+    return { lines, log: createLogger({ level, json, write: (l) => lines.push(l), now: at }) };
+  };
+
+  it('writes one JSON object per line when stderr is not a terminal, fields included', () => {
+    const { lines, log } = collect('info', true);
+    log.warn('check failed', { check: 'disk', reason: 'exit code 127 (command not found)', exit_code: 127, missing: undefined });
+    expect(lines).toEqual([
+      '{"ts":"2026-11-22T02:22:02.007Z","level":"warn","msg":"check failed","check":"disk","reason":"exit code 127 (command not found)","exit_code":127}\n',
+    ]);
+  });
+
+  it('writes readable lines for a terminal, quoting values with spaces', () => {
+    const { lines, log } = collect('info', false);
+    log.info('started', { checks: 3, outputs: 'http://a:1 http://b:2' });
+    expect(lines).toEqual(['2026-11-22T02:22:02.007Z INFO  started checks=3 outputs="http://a:1 http://b:2"\n']);
+  });
+
+  it('drops events below the level', () => {
+    const { lines, log } = collect('warn', true);
+    log.debug('d');
+    log.info('i');
+    log.warn('w');
+    log.error('e');
+    expect(lines.map((l) => JSON.parse(l).level)).toEqual(['warn', 'error']);
+  });
+
+  it('redacts credentials in the message and in every field', () => {
+    const { lines, log } = collect('debug', true);
+    log.error('push to http://u:secret@gw/x failed', { gateway: 'https://u:secret@gw:9091' });
+    expect(lines[0]).not.toContain('secret');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'push to http://***:***@gw/x failed', gateway: 'https://***:***@gw:9091' });
   });
 });
