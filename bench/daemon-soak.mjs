@@ -69,7 +69,10 @@ const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/sta
 
 await new Promise((r) => setTimeout(r, 3000));
 const start = { cpu: cpu(agent.pid), rss: rss(agent.pid), runs: lateness.length };
+const rssTrail = [];
+const sampler = setInterval(() => rssTrail.push(rss(agent.pid).toFixed(0)), 60_000);
 await new Promise((r) => setTimeout(r, SECONDS * 1000));
+clearInterval(sampler);
 const end = { cpu: cpu(agent.pid), rss: rss(agent.pid), runs: lateness.length };
 agent.kill('SIGTERM');
 await new Promise((r) => agent.once('exit', r));
@@ -84,4 +87,4 @@ console.log(`  lateness p50 / p99 / max   ${ms(q(0.5))} / ${ms(q(0.99))} / ${ms(
 console.log(`  skipped slots         ${skipped}`);
 console.log(`  failed runs           ${failed}`);
 console.log(`  CPU seconds (agent + children) ${(end.cpu - start.cpu).toFixed(2)} over ${SECONDS} s = ${((100 * (end.cpu - start.cpu)) / SECONDS).toFixed(1)} % of one core; ${(((end.cpu - start.cpu) / Math.max(1, sorted.length)) * 1000).toFixed(2)} ms per run`);
-console.log(`  RSS start / end       ${start.rss.toFixed(1)} MiB / ${end.rss.toFixed(1)} MiB`);
+console.log(`  RSS start / end       ${start.rss.toFixed(1)} MiB / ${end.rss.toFixed(1)} MiB (each minute: ${rssTrail.join(', ')} MiB)`);
