@@ -2,13 +2,12 @@
  * `pushagent delete`: deletes every group of this job and instance from every gateway
  * (decommissioning a host). Exit 0 when done, 2 when a gateway refused or could not be reached.
  */
-import { ConfigError, formatProblem, PushagentError } from '../errors.js';
 import { resolveInstance } from '../host.js';
 import { canonicalKey, describeKey, groupingKey, keyFromLabels, type GroupingKey } from '../sinks/grouping-key.js';
 import { PushgatewaySink } from '../sinks/pushgateway.js';
 import { redactSecrets } from '../log.js';
 import { EXIT, type CommandIo } from './io.js';
-import { loadOrReport } from './load-or-report.js';
+import { loadOrReport, reportError } from './load-or-report.js';
 
 export async function deleteGroups(opts: { config?: string | undefined }, io: CommandIo): Promise<number> {
   const loaded = await loadOrReport(opts.config, io);
@@ -24,9 +23,7 @@ export async function deleteGroups(opts: { config?: string | undefined }, io: Co
     instance = await resolveInstance(config.instance);
     sink = await PushgatewaySink.create(config.pushgateway);
   } catch (err) {
-    if (err instanceof ConfigError) err.problems.forEach((p) => io.err(`${formatProblem(p)}\n`));
-    else if (err instanceof PushagentError) io.err(`${err.message}\n`);
-    else throw err;
+    reportError(err, io);
     return EXIT.invalid;
   }
   const { job } = config.pushgateway;

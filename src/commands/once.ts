@@ -6,13 +6,12 @@ import { resultGroup } from '../agent/group.js';
 import { runCheck, type CheckResult } from '../agent/run-check.js';
 import { GROUPING_LABELS } from '../config/load.js';
 import { formatDuration } from '../config/duration.js';
-import { ConfigError, formatProblem, PushagentError } from '../errors.js';
 import { resolveInstance } from '../host.js';
 import { PushgatewaySink } from '../sinks/pushgateway.js';
 import type { DeliveryOutcome, Sink } from '../sinks/sink.js';
 import { stdoutSink } from '../sinks/stdout.js';
 import { EXIT, type CommandIo } from './io.js';
-import { loadOrReport } from './load-or-report.js';
+import { loadOrReport, reportError } from './load-or-report.js';
 
 export interface OnceOptions {
   readonly config?: string | undefined;
@@ -45,9 +44,7 @@ export async function once(opts: OnceOptions, io: CommandIo): Promise<number> {
       sink = await PushgatewaySink.create(config.pushgateway);
     }
   } catch (err) {
-    if (err instanceof ConfigError) err.problems.forEach((p) => io.err(`${formatProblem(p)}\n`));
-    else if (err instanceof PushagentError) io.err(`${err.message}\n`);
-    else throw err;
+    reportError(err, io);
     return EXIT.invalid;
   }
 
