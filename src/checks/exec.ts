@@ -90,7 +90,8 @@ export function interpret(spec: ExecSpec, outcome: ProcessOutcome): Collected {
     case 'exited': {
       const format = OUTPUTS[spec.output];
       if (!format.measures(outcome.exitCode)) {
-        return { ok: false, reason: `${describeExit(outcome.exitCode)}${firstLine(outcome.stderr)}`, exitCode: outcome.exitCode };
+        const reason = format.failure?.(outcome.exitCode, outcome.stdout, outcome.stderr) ?? `${describeExit(outcome.exitCode)}${firstLine(outcome.stderr)}`;
+        return { ok: false, reason, exitCode: outcome.exitCode };
       }
       return format.parse(outcome.stdout, outcome.exitCode, spec);
     }

@@ -4,8 +4,10 @@
  */
 import type { MetricFamily } from '../metrics/types.js';
 import { OWN_PREFIX } from '../metrics/names.js';
+import { nagiosFamilies, parseNagiosOutput } from '../parse/nagios.js';
 import { parsePrometheusText } from '../parse/prometheus.js';
 import { parseValue } from '../parse/value.js';
+import { describeExit } from './exit-codes.js';
 import type { Collected } from './kind.js';
 
 /** What a format gets besides stdout: the check's declared metric, for `value`. */
@@ -18,6 +20,11 @@ export interface OutputFormat {
   readonly measures: (exitCode: number) => boolean;
   /** Pure: stdout (and the exit status) → families, or the reason the check fails. */
   readonly parse: (stdout: string, exitCode: number, ctx: OutputContext) => Collected;
+  /**
+   * Pure: why an exit status that does not measure fails the check. Default: the status in words
+   * and the first line of stderr.
+   */
+  readonly failure?: (exitCode: number, stdout: string, stderr: string) => string;
 }
 
 const onlyZero = (code: number): boolean => code === 0;
@@ -45,7 +52,28 @@ const prometheus: OutputFormat = {
   },
 };
 
-export const OUTPUTS = { value, prometheus } as const satisfies Record<string, OutputFormat>;
+/** Nagios plugins: 0 OK, 1 WARNING, 2 CRITICAL are measurements; 3 UNKNOWN and the rest fail. */
+const nagios: OutputFormat = {
+  measures: (code) => code >= 0 && code <= 2,
+  parse(stdout, exitCode) {
+    const r = parseNagiosOutput(stdout);
+    if (!r.ok) return { ok: false, reason: `output line ${r.line ?? '?'}: ${r.message}`, exitCode };
+    return { ok: true, families: nagiosFamilies(exitCode, r.value.perfdata), exitCode };
+  },
+  failure(exitCode, stdout, stderr) {
+    // A plugin says why on stdout (Nagios reads nothing else); perfdata is not a reason.
+    const said = firstLine(stdout.split('\n').map((line) => line.split('|')[0]).join('\n')) ?? firstLine(stderr);
+    const code = exitCode === 3 ? 'exit code 3 (UNKNOWN)' : describeExit(exitCode);
+    return said === undefined ? code : `${code}: ${said}`;
+  },
+};
+
+function firstLine(text: string): string | undefined {
+  const line = text.split('\n').find((l) => l.trim() !== '');
+  return line === undefined ? undefined : line.trim().slice(0, 200);
+}
+
+export const OUTPUTS = { value, prometheus, nagios } as const satisfies Record<string, OutputFormat>;
 
 export type OutputName = keyof typeof OUTPUTS;
 

@@ -4,10 +4,12 @@
  */
 import type { CheckKind } from './kind.js';
 import { execKind } from './exec.js';
+import { pingKind } from './ping.js';
+import { tcpKind } from './tcp.js';
 
 // Each row keeps its own Spec type; the table erases it, and the loader pairs a spec with its kind.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const KINDS: readonly CheckKind<any>[] = [execKind];
+export const KINDS: readonly CheckKind<any>[] = [execKind, pingKind, tcpKind];
 
 export function kindNamed(name: string): CheckKind<unknown> {
   const kind = KINDS.find((k) => k.name === name);

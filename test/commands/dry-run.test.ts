@@ -12,13 +12,16 @@ describe('once --dry-run on the shipped examples', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stderr).not.toContain('push');
     const groups = [...r.stdout.matchAll(/^# group job="pushagent",instance="[^"]+",check="(\w+)"$/gm)].map((m) => m[1]);
-    expect(groups).toEqual(['disk_root', 'load1', 'load15', 'memory', 'netstat_wait']);
+    expect(groups).toEqual(expect.arrayContaining(['disk_root', 'load1', 'load15', 'memory', 'nagios_load', 'netstat_wait', 'ping_localhost', 'tcp_states']));
+    expect(r.stdout).toMatch(/^pushagent_tcp_connections\{state="listen"\} \d+$/m);
+    expect(r.stdout).toMatch(/^pushagent_nagios_state [012]$/m);
+    expect(r.stdout).toMatch(/^pushagent_ping_packet_loss_ratio\{target="127\.0\.0\.1"\} 0$/m);
   });
 
   it.skipIf(!hasPromtool)('every block passes `promtool check metrics` with no findings', async () => {
     const r = await runCli(['once', '--dry-run']);
     const blocks = r.stdout.split(/^(?=# group )/m).filter(Boolean);
-    expect(blocks).toHaveLength(5);
+    expect(blocks.map((b) => /check="(\w+)"/.exec(b)?.[1])).toEqual(expect.arrayContaining(['disk_root', 'load1', 'load15', 'memory', 'nagios_load', 'netstat_wait', 'ping_localhost', 'tcp_states']));
     for (const block of blocks) {
       const lint = spawnSync('promtool', ['check', 'metrics'], { input: block, encoding: 'utf8' });
       expect({ block: block.split('\n')[0], out: lint.stdout + lint.stderr, status: lint.status }).toEqual({
