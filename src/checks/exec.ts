@@ -110,5 +110,6 @@ export const execKind: CheckKind<ExecSpec> = {
   toSpec,
   collect,
   describe: (spec) => `exec/${spec.output}`,
+  ownLabels: (spec) => OUTPUTS[spec.output].labels ?? [],
   declares: (spec) => (spec.metric ? [{ ...spec.metric, path: ['metric', 'name'] }] : []),
 };

@@ -33,10 +33,13 @@ export interface CheckKind<Spec> {
   /** One line for `validate`'s table, e.g. `exec/value`. */
   readonly describe: (spec: Spec) => string;
   /**
-   * The timeout a check of this kind gets when it sets none (e.g. what ping's count and waits
-   * need); without it, the smaller of defaults.timeout and the interval.
+   * How long a run takes at the least (ping: count × packet_interval + reply_timeout). A check
+   * without its own timeout then gets this plus a second; one whose timeout is shorter, or whose
+   * interval cannot fit it, is refused at load.
    */
-  readonly defaultTimeoutMs?: (spec: Spec) => number;
+  readonly neededMs?: (spec: Spec) => number;
+  /** Label names the kind puts on its samples (ping: target); a check's `labels` may not set them. */
+  readonly ownLabels?: (spec: Spec) => readonly string[];
   /** Metric names a spec declares up front, so the loader can catch type/help conflicts across checks. */
   readonly declares?: (spec: Spec) => readonly DeclaredMetric[];
 }

@@ -18,6 +18,8 @@ export interface OutputContext {
 export interface OutputFormat {
   /** Exit statuses that still carry a measurement: 0 for most formats; Nagios plugins use 0-2. */
   readonly measures: (exitCode: number) => boolean;
+  /** Label names the format puts on its samples (nagios: label); a check's `labels` may not set them. */
+  readonly labels?: readonly string[];
   /** Pure: stdout (and the exit status) → families, or the reason the check fails. */
   readonly parse: (stdout: string, exitCode: number, ctx: OutputContext) => Collected;
   /**
@@ -54,6 +56,7 @@ const prometheus: OutputFormat = {
 
 /** Nagios plugins: 0 OK, 1 WARNING, 2 CRITICAL are measurements; 3 UNKNOWN and the rest fail. */
 const nagios: OutputFormat = {
+  labels: ['label'],
   measures: (code) => code >= 0 && code <= 2,
   parse(stdout, exitCode) {
     const r = parseNagiosOutput(stdout);

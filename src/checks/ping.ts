@@ -16,7 +16,6 @@ import { runProcess, type ProcessOutcome } from './process.js';
 /** Older iputils refuse shorter intervals to non-root users (current ones allow 2ms): the floor that runs everywhere. */
 export const MIN_PACKET_INTERVAL_MS = 200;
 /** What a ping run may take beyond count × packet_interval + reply_timeout: start-up, name lookup. */
-const TIMEOUT_MARGIN_MS = 1000;
 
 const target = z
   .string({ error: (iss) => `expected a host name or address, got ${describeValue(iss.input)}` })
@@ -185,5 +184,6 @@ export const pingKind: CheckKind<PingSpec> = {
   collect,
   describe: (spec) => `ping/${spec.targets.length === 1 ? spec.targets[0] : `${spec.targets.length} targets`}`,
   // ping sends `count` requests `packet_interval` apart, then waits up to `reply_timeout` for the last reply.
-  defaultTimeoutMs: (spec) => spec.count * spec.intervalMs + spec.replyTimeoutMs + TIMEOUT_MARGIN_MS,
+  neededMs: (spec) => spec.count * spec.intervalMs + spec.replyTimeoutMs,
+  ownLabels: () => ['target'],
 };

@@ -102,4 +102,5 @@ export const tcpKind: CheckKind<TcpSpec> = {
   toSpec,
   collect,
   describe,
+  ownLabels: () => ['state'],
 };

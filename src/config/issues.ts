@@ -40,10 +40,13 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], scope: Iss
     const where = path.join('.');
     if (iss.code === 'unrecognized_keys') {
       for (const key of iss.keys) {
-        const hint = suggest(key, scope.knownKeys);
+        // A key of another kind (output: on a tcp check) needs no spelling hint.
+        const elsewhere = scope.knownKeys.includes(key);
+        const hint = elsewhere ? undefined : suggest(key, scope.knownKeys);
+        const why = elsewhere ? ' (it belongs to another kind of check)' : hint ? ` (did you mean "${hint}"?)` : '';
         problems.push({
           ...locate(scope.source, [...scope.base, ...path, key], 'key'),
-          message: `${scope.prefix}unknown key "${where ? `${where}.` : ''}${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
+          message: `${scope.prefix}unknown key "${where ? `${where}.` : ''}${key}"${why}`,
         });
       }
       continue;

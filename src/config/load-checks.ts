@@ -19,6 +19,9 @@ export interface CheckLoadOptions {
   readonly display: (file: string) => string;
 }
 
+/** What a kind's own timeout adds to the time a run needs (process start, a late reply). */
+const KIND_TIMEOUT_MARGIN_MS = 1000;
+
 const KNOWN_KEYS = [...schemaKeys(z.object({ ...commonShape, ...Object.assign({}, ...KINDS.map((k) => k.shape)) }))];
 
 export async function loadChecks(dir: string, opts: CheckLoadOptions): Promise<{ checks: CheckDef[]; problems: Problem[] }> {
@@ -96,12 +99,20 @@ function loadCheck(
   if (interval !== undefined && cron !== undefined) fail(['schedule'], 'use either `interval` or `schedule`, not both');
   const schedule: Schedule = cron !== undefined ? { kind: 'cron', expr: cron } : { kind: 'interval', ms: interval ?? opts.defaults.intervalMs };
   const periodMs = schedule.kind === 'interval' ? schedule.ms : shortestCronGapMs(schedule.expr);
-  const kindTimeout = timeout === undefined ? kind.defaultTimeoutMs?.(spec) : undefined;
+  const period = `${schedule.kind === 'interval' ? 'interval' : 'shortest gap of the schedule'} ${formatDuration(periodMs)}`;
+  const needed = kind.neededMs?.(spec);
+  const kindTimeout = needed === undefined || timeout !== undefined ? undefined : needed + KIND_TIMEOUT_MARGIN_MS;
   if (kindTimeout !== undefined && kindTimeout > periodMs) {
-    fail([], `needs about ${formatDuration(kindTimeout)} to run (its default timeout), more than the ${schedule.kind === 'interval' ? 'interval' : 'shortest gap of the schedule'} ${formatDuration(periodMs)}`);
+    fail([], `a run needs ${formatDuration(needed!)}, so its timeout defaults to ${formatDuration(kindTimeout)}: more than the ${period}`);
+  }
+  if (needed !== undefined && timeout !== undefined && timeout < needed) {
+    fail(['timeout'], `timeout ${formatDuration(timeout)} is shorter than the ${formatDuration(needed)} a run needs: every run would time out`);
+  }
+  for (const label of Object.keys(labels).filter((l) => (kind.ownLabels?.(spec) ?? []).includes(l))) {
+    problems.push({ ...here(['labels', label], 'key'), message: `${prefix}label "${label}" is set on each sample by the check itself (${kind.describe(spec)})` });
   }
   if (timeout !== undefined && timeout > periodMs) {
-    fail(['timeout'], `timeout ${formatDuration(timeout)} exceeds the ${schedule.kind === 'interval' ? 'interval' : 'shortest gap of the schedule'} ${formatDuration(periodMs)}`);
+    fail(['timeout'], `timeout ${formatDuration(timeout)} exceeds the ${period}`);
   }
   if (problems.length > before) return undefined;
   return {

@@ -61,8 +61,8 @@ describe('ping spec (pure)', () => {
     expect(pingArgs(spec({ target: 'x' }), 'x')).toEqual(['-n', '-c', '3', '-i', '1', '-W', '1', 'x']);
   });
 
-  it("defaults the check's timeout to count × packet_interval + reply_timeout + 1s", () => {
-    expect(pingKind.defaultTimeoutMs?.(spec({ target: 'x', count: 5, packet_interval: 200 }))).toBe(3000);
+  it('a run needs count × packet_interval + reply_timeout (the loader adds 1s for the default timeout)', () => {
+    expect(pingKind.neededMs?.(spec({ target: 'x', count: 5, packet_interval: 200 }))).toBe(2000);
     expect(pingKind.describe(spec({ targets: ['a', 'b'] }))).toBe('ping/2 targets');
   });
 
