@@ -15,8 +15,6 @@ import { runProcess, type ProcessOutcome } from './process.js';
 
 /** Older iputils refuse shorter intervals to non-root users (current ones allow 2ms): the floor that runs everywhere. */
 export const MIN_PACKET_INTERVAL_MS = 200;
-/** What a ping run may take beyond count × packet_interval + reply_timeout: start-up, name lookup. */
-
 const target = z
   .string({ error: (iss) => `expected a host name or address, got ${describeValue(iss.input)}` })
   .regex(/^[A-Za-z0-9_.:%][A-Za-z0-9_.:%-]*$/, {
