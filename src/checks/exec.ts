@@ -2,36 +2,49 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { describeValue } from '../errors.js';
-import { isMetricName, OWN_PREFIX } from '../metrics/names.js';
+import { CHECK_METRIC_NAME_RE, OWN_PREFIX } from '../metrics/names.js';
 import { nonEmptyString } from '../config/fields.js';
 import type { CheckKind, Collected, KindProblem } from './kind.js';
 import { runProcess, type ProcessOutcome } from './process.js';
 import { describeExit } from './exit-codes.js';
 import { OUTPUT_NAMES, OUTPUTS, type OutputName } from './outputs.js';
 
-const metricName = z.string({ error: (iss) => `expected a metric name, got ${describeValue(iss.input)}` }).refine(
-  (n) => isMetricName(n) && !n.startsWith(OWN_PREFIX),
-  { error: (iss) => `invalid metric name ${describeValue(iss.input)}: expected [a-zA-Z_:][a-zA-Z0-9_:]*, not starting with "${OWN_PREFIX}" (reserved for pushagent's own metrics)` },
-);
+// A regex rather than a refine, so that the JSON Schema carries the rule as a `pattern`.
+const metricName = z
+  .string({ error: (iss) => `expected a metric name, got ${describeValue(iss.input)}` })
+  .regex(CHECK_METRIC_NAME_RE, {
+    error: (iss) => `invalid metric name ${describeValue(iss.input)}: expected [a-zA-Z_:][a-zA-Z0-9_:]*, not starting with "${OWN_PREFIX}" (reserved for pushagent's own metrics)`,
+  });
 
 const shape = {
-  command: nonEmptyString.optional(),
-  argv: z.array(nonEmptyString).min(1, { error: 'expected at least the program to run' }).optional(),
-  output: z.enum(OUTPUT_NAMES).optional(),
+  command: nonEmptyString.optional().describe('A shell command, run by /bin/sh -c. Exactly one of `command` or `argv`.'),
+  argv: z
+    .array(nonEmptyString)
+    .min(1, { error: 'expected at least the program to run' })
+    .optional()
+    .describe('The program and its arguments, run directly (no shell). Exactly one of `command` or `argv`.'),
+  output: z
+    .enum(OUTPUT_NAMES)
+    .optional()
+    .describe(
+      'How stdout becomes samples: value (one number, named by `metric`), prometheus (exposition text) or nagios (a Nagios plugin: exit status and perfdata). Default: value when `metric` is set, else prometheus.',
+    ),
   metric: z
     .strictObject({
-      name: metricName,
-      type: z.enum(['gauge', 'counter', 'untyped']).default('gauge'),
-      help: nonEmptyString.optional(),
+      name: metricName.describe(`The metric's name: [a-zA-Z_:][a-zA-Z0-9_:]*, not starting with ${OWN_PREFIX}.`),
+      type: z.enum(['gauge', 'counter', 'untyped']).default('gauge').describe('The metric\'s type: gauge (default), counter or untyped.'),
+      help: nonEmptyString.optional().describe('The HELP text. Default: a generic one naming the metric.'),
     })
-    .optional(),
+    .optional()
+    .describe('The metric the number of `output: value` is pushed as: required for `output: value`, refused with other outputs.'),
   env: z
     .record(
       z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: (iss) => `invalid environment variable name ${describeValue(iss.input)}` }),
       z.union([z.string(), z.number(), z.boolean()]).transform(String),
     )
-    .default({}),
-  cwd: nonEmptyString.optional(),
+    .default({})
+    .describe('Environment variables added to the inherited environment (which has LC_ALL=C unless set here).'),
+  cwd: nonEmptyString.optional().describe('The working directory, relative to the check file\'s folder. Default: that folder.'),
 };
 
 type Fields = z.output<z.ZodObject<typeof shape>>;

@@ -29,27 +29,38 @@ const wholeNumber = (what: string, min: number, max: number) => {
 const shape = {
   ping: z.strictObject(
     {
-      target: target.optional(),
+      target: target
+        .optional()
+        .describe('The host name or address to ping; it becomes the `target` label. Exactly one of `target` or `targets`.'),
       targets: z.array(target, { error: (iss) => `expected a list of host names or addresses, got ${describeValue(iss.input)}` })
         .min(1, { error: 'expected at least one target' })
-        .optional(),
-      count: wholeNumber('the number of echo requests', 1, 1000).default(3),
+        .optional()
+        .describe('Host names or addresses, each listed once, each pinged by its own process and labelled `target`. Exactly one of `target` or `targets`.'),
+      count: wholeNumber('the number of echo requests', 1, 1000).default(3).describe('Echo requests per run, 1-1000.'),
       packet_interval: duration
         .refine((ms) => ms >= MIN_PACKET_INTERVAL_MS, {
           error: (iss) => `expected at least ${MIN_PACKET_INTERVAL_MS}ms, got ${formatDuration(iss.input as number)}: older iputils refuse shorter intervals to non-root users`,
         })
-        .default(1000),
+        // prefault: the default is written as a user would, so the JSON Schema shows "1s".
+        .prefault('1s')
+        .describe(`Between echo requests (ping -i), at least ${MIN_PACKET_INTERVAL_MS}ms: older iputils refuse shorter intervals to non-root users.`),
       reply_timeout: duration
         .refine((ms) => ms % 1000 === 0, {
           error: (iss) => `expected whole seconds (ping's -W takes seconds), got ${formatDuration(iss.input as number)}`,
         })
-        .default(1000),
-      size: wholeNumber('the payload size in bytes', 0, 65507).optional(),
-      ip: z.union([z.literal(4), z.literal(6)], { error: (iss) => `expected 4 or 6, got ${describeValue(iss.input)}` }).optional(),
-      interface: nonEmptyString.optional(),
+        .prefault('1s')
+        .describe("How long ping waits for a reply after the last request (ping -W), in whole seconds."),
+      size: wholeNumber('the payload size in bytes', 0, 65507)
+        .optional()
+        .describe("Payload bytes, 0-65507 (ping's default: 56). Below 16 no round-trip times are measured."),
+      ip: z
+        .union([z.literal(4), z.literal(6)], { error: (iss) => `expected 4 or 6, got ${describeValue(iss.input)}` })
+        .optional()
+        .describe('4 or 6: force the address family. Default: whatever the name resolves to.'),
+      interface: nonEmptyString.optional().describe('The source interface or address (ping -I).'),
     },
     { error: (iss) => (iss.code === 'invalid_type' ? `expected a mapping with target or targets, got ${describeValue(iss.input)}` : undefined) },
-  ),
+  ).describe('Round-trip time and packet loss to one or more targets, measured by the system ping (iputils-ping).'),
 };
 
 type Fields = z.output<z.ZodObject<typeof shape>>;

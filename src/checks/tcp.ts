@@ -25,13 +25,15 @@ const shape = {
       // Local ports: a server's listening port, not the port a client connects to.
       ports: z.array(port, { error: (iss) => `expected a list of local port numbers, got ${describeValue(iss.input)}` })
         .min(1, { error: 'expected at least one port (leave `ports` out to count every socket)' })
-        .optional(),
+        .optional()
+        .describe("Count only sockets whose LOCAL port is listed (a server's port, not one this host connects to), each once. Default: every socket."),
       ip: z
         .union([z.literal(4), z.literal(6), z.literal('both')], { error: (iss) => `expected 4, 6 or both, got ${describeValue(iss.input)}` })
-        .default('both'),
+        .default('both')
+        .describe('4 (reads net/tcp), 6 (net/tcp6) or both (the sum; without IPv6 in the kernel, IPv4 only).'),
     },
     { error: (iss) => `expected a mapping such as {} or {ports: [80, 443], ip: 4}, got ${describeValue(iss.input)}` },
-  ),
+  ).describe('TCP sockets by state, read from /proc/net/tcp and /proc/net/tcp6: {} counts every socket.'),
 };
 
 type Fields = z.output<z.ZodObject<typeof shape>>;

@@ -27,11 +27,11 @@ const url = nonEmptyString.superRefine((u, ctx) => {
 
 const auth = z
   .strictObject({
-    username: nonEmptyString.optional(),
-    password: z.string().optional(),
-    password_file: nonEmptyString.optional(),
-    bearer_token: nonEmptyString.optional(),
-    bearer_token_file: nonEmptyString.optional(),
+    username: nonEmptyString.optional().describe('Basic auth: the user name; with `password` or `password_file`.'),
+    password: z.string().optional().describe('Basic auth: the password. `${VAR}` keeps it out of this file.'),
+    password_file: nonEmptyString.optional().describe("Basic auth: a file holding the password, relative to this file's folder."),
+    bearer_token: nonEmptyString.optional().describe('A bearer token, sent as `Authorization: Bearer ...`.'),
+    bearer_token_file: nonEmptyString.optional().describe("A file holding the bearer token, relative to this file's folder."),
   })
   .superRefine((a, ctx) => {
     const basic = a.username !== undefined || a.password !== undefined || a.password_file !== undefined;
@@ -48,10 +48,10 @@ const auth = z
 
 const tls = z
   .strictObject({
-    ca_file: nonEmptyString.optional(),
-    cert_file: nonEmptyString.optional(),
-    key_file: nonEmptyString.optional(),
-    insecure_skip_verify: z.boolean().default(false),
+    ca_file: nonEmptyString.optional().describe("The CA certificates to verify the gateway with, instead of the default ones (PEM, relative to this file's folder)."),
+    cert_file: nonEmptyString.optional().describe("A client certificate (PEM, relative to this file's folder); with `key_file`."),
+    key_file: nonEmptyString.optional().describe("The client certificate's private key (PEM, relative to this file's folder); with `cert_file`."),
+    insecure_skip_verify: z.boolean().default(false).describe("Do not verify the gateway's certificate."),
   })
   .superRefine((t, ctx) => {
     if ((t.cert_file === undefined) !== (t.key_file === undefined)) {
@@ -61,14 +61,20 @@ const tls = z
 
 export const pushgatewaySchema = z
   .strictObject({
-    url: z.union([url, z.array(url).min(1, { error: 'expected at least one URL' })]),
-    job: nonEmptyString.default('pushagent'),
-    timeout: duration.default(5000),
-    method: z.enum(['put', 'post']).default('put'),
-    auth: auth.optional(),
-    tls: tls.optional(),
-    /** Daemon: the longest wait between retries of a push while a gateway is down. */
-    max_backoff: duration.default(10_000),
+    url: z
+      .union([url, z.array(url).min(1, { error: 'expected at least one URL' })])
+      .describe(
+        'The Pushgateway (http:// or https://), or a list: every push goes to each. Credentials in a URL (http://user:pass@host:9091, percent-encoded) are its basic auth.',
+      ),
+    job: nonEmptyString.default('pushagent').describe('The job label of every group.'),
+    // prefault rather than default: durations' defaults are written as a user would, so the JSON Schema shows "5s".
+    timeout: duration.prefault('5s').describe('The deadline of each HTTP request.'),
+    method: z.enum(['put', 'post']).default('put').describe("put replaces the check's whole group; post replaces only the metrics it sends."),
+    auth: auth
+      .optional()
+      .describe('Basic auth (username with password or password_file) or a bearer token (bearer_token or bearer_token_file): one of them.'),
+    tls: tls.optional().describe('TLS settings for https:// URLs.'),
+    max_backoff: duration.prefault('10s').describe('`run` only: the longest wait between retries of a push while a gateway is down.'),
   })
   .superRefine((pg, ctx) => {
     // Credentials in a URL are that URL's basic auth; with an auth section too, which one is meant?
@@ -89,17 +95,27 @@ function hasCredentials(u: string): boolean {
 }
 
 export const agentSchema = z.strictObject({
-  pushgateway: pushgatewaySchema.optional(),
-  instance: nonEmptyString.optional(),
-  labels: labels.default({}),
-  checks_dir: nonEmptyString.default('checks'),
+  pushgateway: pushgatewaySchema
+    .optional()
+    .describe('Where results go. Without it, `once` prints what it would push and `run` writes every group to stdout.'),
+  instance: nonEmptyString.optional().describe("The instance label. Default: the host's FQDN, as `hostname -f` prints it."),
+  labels: labels
+    .default({})
+    .describe("Extra grouping-key labels on every push (part of each group's URL path). Not job, instance or check."),
+  checks_dir: nonEmptyString.default('checks').describe("The folder of check files (*.yaml, *.yml), relative to this file's folder."),
   defaults: z
-    .strictObject({ interval: duration.default(15_000), timeout: duration.default(10_000), kill_grace: duration.default(2000) })
-    .default({ interval: 15_000, timeout: 10_000, kill_grace: 2000 }),
-  /** Daemon: on SIGTERM, how long waiting pushes may take to flush before exiting. */
-  shutdown_timeout: duration.default(5000),
-  /** Daemon: delete this instance's groups from the gateways on the way out. */
-  delete_on_shutdown: z.boolean({ error: (iss) => `expected true or false, got ${describeValue(iss.input)}` }).default(false),
+    .strictObject({
+      interval: duration.prefault('15s').describe("A check's interval when it sets neither `interval` nor `schedule`."),
+      timeout: duration.prefault('10s').describe("A check's timeout when it sets none, capped at the check's interval."),
+      kill_grace: duration.prefault('2s').describe("A check's kill_grace when it sets none: how long after SIGTERM at the timeout its process group gets SIGKILL."),
+    })
+    .prefault({})
+    .describe('What a check gets when it does not say.'),
+  shutdown_timeout: duration.prefault('5s').describe('`run` only: on SIGTERM or SIGINT, how long waiting pushes may take to reach the gateways.'),
+  delete_on_shutdown: z
+    .boolean({ error: (iss) => `expected true or false, got ${describeValue(iss.input)}` })
+    .default(false)
+    .describe("`run` only: delete this instance's groups from the gateways when stopping."),
 });
 
 export type PushgatewayConfig = z.output<typeof pushgatewaySchema>;

@@ -1,26 +1,51 @@
 /** Keys every check has, whatever its kind; the kind's own keys are merged in (checks/registry.ts). */
 import { Cron } from 'croner';
 import { z } from 'zod';
+import type { CheckKind } from '../checks/kind.js';
 import { describeValue } from '../errors.js';
 import { CHECK_NAME_RE } from '../metrics/names.js';
 import { duration, labels } from './fields.js';
 
+/** Six blank-separated fields: what cronProblem counts, as a regex. */
+const SIX_FIELDS_RE = /^\s*\S+(?:\s+\S+){5}\s*$/;
+
 export const commonShape = {
   name: z
     .string({ error: (iss) => `expected a check name, got ${describeValue(iss.input)}` })
-    .regex(CHECK_NAME_RE, { error: (iss) => `invalid check name ${describeValue(iss.input)}: expected [a-zA-Z_][a-zA-Z0-9_]*` }),
-  interval: duration.optional(),
+    .regex(CHECK_NAME_RE, { error: (iss) => `invalid check name ${describeValue(iss.input)}: expected [a-zA-Z_][a-zA-Z0-9_]*` })
+    .describe('The check\'s name, unique across all check files: the `check` label of its group. [a-zA-Z_][a-zA-Z0-9_]*.'),
+  interval: duration
+    .optional()
+    .describe('How often the check runs (500ms, 15s, 1m, 1m30s, 1h...), in slots aligned on the wall clock. Default: the config\'s defaults.interval (15s). Not together with `schedule`.'),
   schedule: z
     .string({ error: (iss) => `expected a 6-field cron expression (seconds first), got ${describeValue(iss.input)}` })
+    // The field count as a regex too, so that the JSON Schema carries it; `abort` keeps it to one message.
+    .regex(SIX_FIELDS_RE, { abort: true, error: (iss) => cronProblem(String(iss.input)) })
     .superRefine((expr, ctx) => {
       const problem = cronProblem(expr);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
-    .optional(),
-  timeout: duration.optional(),
-  kill_grace: duration.optional(),
-  labels: labels.default({}),
+    .optional()
+    .describe('When the check runs, as a 6-field cron expression with seconds first, e.g. "0 */5 * * * *". Instead of `interval`.'),
+  timeout: duration
+    .optional()
+    .describe(
+      'A run still going after this is timed out: its process group gets SIGTERM, then SIGKILL after kill_grace. At most the interval (for a schedule: the shortest gap between its runs). Default: the config\'s defaults.timeout, capped at the interval; for ping, what a run needs plus 1s.',
+    ),
+  kill_grace: duration
+    .optional()
+    .describe('How long after SIGTERM at the timeout the process group gets SIGKILL. Default: the config\'s defaults.kill_grace (2s).'),
+  labels: labels
+    .default({})
+    .describe(
+      'Labels added to every sample of this check, health gauges included. Numbers and booleans are kept as written. Not job, instance, check, a label of the config\'s `labels`, nor one the check sets itself (ping: target, tcp: state, output nagios: label).',
+    ),
 };
+
+/** The schema of one check of `kind`: the common keys and the kind's own, strict. Also the JSON Schema's source. */
+export function checkSchemaOf(kind: CheckKind<unknown>) {
+  return z.strictObject({ ...commonShape, ...kind.shape });
+}
 
 /** Why `expr` is not a usable schedule, or undefined. Exactly six fields: seconds come first. */
 export function cronProblem(expr: string): string | undefined {

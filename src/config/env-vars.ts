@@ -7,7 +7,10 @@ import { visit } from 'yaml';
 import type { Problem } from '../errors.js';
 import { positionOf, type YamlSource } from './yaml-source.js';
 
-const REF_RE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{[^}]*\}?/g;
+/** A valid reference: `${NAME}` or `${NAME:-default}` (the JSON Schema of the config accepts it as a value). */
+export const VAR_REF_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/;
+/** `$${` (a literal `${`), a valid reference, or an invalid one. */
+const REF_RE = new RegExp(String.raw`\$\$\{|${VAR_REF_RE.source}|\$\{[^}]*\}?`, 'g');
 
 export function expand(text: string, env: Readonly<Record<string, string | undefined>>): { value: string; missing: string[]; invalid: string[] } {
   const missing: string[] = [];

@@ -1,14 +1,14 @@
 /** Field schemas shared by the config file and the check files: one source for type, default and docs. */
 import { z } from 'zod';
 import { describeValue } from '../errors.js';
-import { isLabelName } from '../metrics/names.js';
-import { parseDuration } from './duration.js';
+import { USER_LABEL_NAME_RE } from '../metrics/names.js';
+import { DURATION_RE, parseDuration } from './duration.js';
 
 const DURATION_HINT = 'a duration like 500ms, 15s, 1m or 1m30s';
 
 export const duration = z
   .string({ error: (iss) => `expected ${DURATION_HINT}, got ${describeValue(iss.input)}` })
-  .regex(/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/, { error: (iss) => `expected ${DURATION_HINT}, got ${describeValue(iss.input)}` })
+  .regex(DURATION_RE, { error: (iss) => `expected ${DURATION_HINT}, got ${describeValue(iss.input)}` })
   .transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined) ctx.addIssue({ code: 'custom', message: `expected a duration above zero, got "${text}"` });
@@ -22,8 +22,9 @@ const labelValue = z
   })
   .transform(String);
 
+// A regex rather than a refine, so that the JSON Schema carries the rule as a `pattern`.
 export const labels = z.record(
-  z.string().refine(isLabelName, { error: (iss) => `invalid label name ${describeValue(iss.input)}: expected [a-zA-Z_][a-zA-Z0-9_]* not starting with __` }),
+  z.string().regex(USER_LABEL_NAME_RE, { error: (iss) => `invalid label name ${describeValue(iss.input)}: expected [a-zA-Z_][a-zA-Z0-9_]* not starting with __` }),
   labelValue,
 );
 

@@ -51,7 +51,7 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], scope: Iss
       }
       continue;
     }
-    if (iss.code === 'invalid_type' && iss.input === undefined && path.length > 0) {
+    if ((iss.code === 'invalid_type' || iss.code === 'invalid_union') && iss.input === undefined && path.length > 0) {
       problems.push({
         ...locate(scope.source, [...scope.base, ...path.slice(0, -1)], 'value'),
         message: `${scope.prefix}missing required key "${where}"`,

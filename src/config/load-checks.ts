@@ -6,7 +6,7 @@ import { describeValue, type Problem } from '../errors.js';
 import { KINDS } from '../checks/registry.js';
 import type { CheckKind, DeclaredMetric, KindProblem } from '../checks/kind.js';
 import type { CheckDef, Schedule } from './check-def.js';
-import { commonShape, shortestCronGapMs } from './check-schema.js';
+import { checkSchemaOf, commonShape, shortestCronGapMs } from './check-schema.js';
 import { formatDuration } from './duration.js';
 import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
 import { locate, parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
@@ -79,7 +79,7 @@ function loadCheck(
   }
   const kind = kinds[0] as CheckKind<unknown>;
   const before = problems.length;
-  const schema = z.strictObject({ ...commonShape, ...kind.shape });
+  const schema = checkSchemaOf(kind);
   const parsed = schema.safeParse(raw, { error: issueMessage, reportInput: true });
   const scope = { source, base, prefix, knownKeys: KNOWN_KEYS };
   if (!parsed.success) {

@@ -8,9 +8,11 @@ export function isMetricName(name: string): boolean {
   return METRIC_NAME_RE.test(name);
 }
 
-export function isLabelName(name: string): boolean {
-  return LABEL_NAME_RE.test(name) && !name.startsWith('__');
-}
+/** A label name a user may set: a valid one not starting with `__` (reserved for Prometheus' own use). */
+export const USER_LABEL_NAME_RE = /^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** The prefix of pushagent's own metrics; checks may not emit names under it. */
 export const OWN_PREFIX = 'pushagent_';
+
+/** A metric name a check may declare: a valid one outside pushagent's own prefix. */
+export const CHECK_METRIC_NAME_RE = new RegExp(`^(?!${OWN_PREFIX})${METRIC_NAME_RE.source.slice(1)}`);

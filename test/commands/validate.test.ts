@@ -9,12 +9,12 @@ describe('validate', () => {
     expect(r.stderr).toMatch(/^\d+ checks valid \(config config\.example\.yaml, checks in checks\)\n$/);
     expect(r.exitCode).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/^CHECK\s+SCHEDULE\s+TIMEOUT\s+KIND\s+FILE$/);
-    expect(r.stdout).toMatch(/^netstat_wait\s+every 15s\s+5s\s+exec\/value\s+checks\/netstat-wait\.yaml:3$/m);
-    expect(r.stdout).toMatch(/^load15\s+cron 0 \* \* \* \* \*\s+5s\s+exec\/value\s+checks\/load-average\.yaml:10$/m);
-    expect(r.stdout).toMatch(/^memory\s+every 30s\s+10s\s+exec\/prometheus\s+checks\/memory\.yaml:3$/m);
-    expect(r.stdout).toMatch(/^ping_localhost\s+every 30s\s+2\.6s\s+ping\/127\.0\.0\.1\s+checks\/ping-localhost\.yaml:4$/m);
-    expect(r.stdout).toMatch(/^nagios_load\s+every 1m\s+10s\s+exec\/nagios\s+checks\/nagios-load\.yaml:5$/m);
-    expect(r.stdout).toMatch(/^tcp_states\s+every 15s\s+10s\s+tcp\s+checks\/tcp-states\.yaml:4$/m);
+    expect(r.stdout).toMatch(/^netstat_wait\s+every 15s\s+5s\s+exec\/value\s+checks\/netstat-wait\.yaml:4$/m);
+    expect(r.stdout).toMatch(/^load15\s+cron 0 \* \* \* \* \*\s+5s\s+exec\/value\s+checks\/load-average\.yaml:11$/m);
+    expect(r.stdout).toMatch(/^memory\s+every 30s\s+10s\s+exec\/prometheus\s+checks\/memory\.yaml:4$/m);
+    expect(r.stdout).toMatch(/^ping_localhost\s+every 30s\s+2\.6s\s+ping\/127\.0\.0\.1\s+checks\/ping-localhost\.yaml:5$/m);
+    expect(r.stdout).toMatch(/^nagios_load\s+every 1m\s+10s\s+exec\/nagios\s+checks\/nagios-load\.yaml:6$/m);
+    expect(r.stdout).toMatch(/^tcp_states\s+every 15s\s+10s\s+tcp\s+checks\/tcp-states\.yaml:5$/m);
   });
 
   it('prints every problem of every file, sorted, and exits 3', async () => {
