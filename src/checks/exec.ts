@@ -1,6 +1,6 @@
 /** `command:` / `argv:` checks: run a process, parse its stdout with the check's output format. */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeValue } from '../errors.js';
 import { CHECK_METRIC_NAME_RE, OWN_PREFIX } from '../metrics/names.js';
 import { nonEmptyString } from '../config/fields.js';

@@ -4,7 +4,7 @@
  * successful measurement (loss 1, no round-trip series); an unknown host, a ping that cannot run or
  * a summary that cannot be read fails the check.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeValue } from '../errors.js';
 import { duration, nonEmptyString } from '../config/fields.js';
 import { formatDuration } from '../config/duration.js';

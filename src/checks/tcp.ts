@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeValue } from '../errors.js';
 import type { MetricFamily } from '../metrics/types.js';
 import { addCounts, parseProcNetTcp, TCP_STATES, type TcpStateCounts } from '../parse/proc-net-tcp.js';

@@ -7,7 +7,6 @@ import { runCheck, type CheckResult } from '../agent/run-check.js';
 import { GROUPING_LABELS } from '../config/load.js';
 import { formatDuration } from '../config/duration.js';
 import { resolveInstance } from '../host.js';
-import { PushgatewaySink } from '../sinks/pushgateway.js';
 import type { DeliveryOutcome, Sink } from '../sinks/sink.js';
 import { stdoutSink } from '../sinks/stdout.js';
 import { EXIT, type CommandIo } from './io.js';
@@ -41,6 +40,8 @@ export async function once(opts: OnceOptions, io: CommandIo): Promise<number> {
       if (!opts.dryRun) io.err('no pushgateway configured: printing what would be pushed to stdout\n');
       sink = stdoutSink(io.out);
     } else {
+      // Loaded only to push: --dry-run and stdout need no HTTP client.
+      const { PushgatewaySink } = await import('../sinks/pushgateway.js');
       sink = await PushgatewaySink.create(config.pushgateway);
     }
   } catch (err) {

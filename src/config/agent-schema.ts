@@ -1,5 +1,5 @@
 /** The configuration file (`pushagent.config.yaml`, `-c FILE`): one zod schema, strict. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeValue } from '../errors.js';
 import { duration, labels, nonEmptyString } from './fields.js';
 import { maskUserinfo, urlCredentials } from './gateway-url.js';

@@ -1,6 +1,6 @@
 /** Keys every check has, whatever its kind; the kind's own keys are merged in (checks/registry.ts). */
 import { Cron } from 'croner';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CheckKind } from '../checks/kind.js';
 import { describeValue } from '../errors.js';
 import { CHECK_NAME_RE } from '../metrics/names.js';

@@ -1,5 +1,5 @@
 /** Field schemas shared by the config file and the check files: one source for type, default and docs. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeValue } from '../errors.js';
 import { USER_LABEL_NAME_RE } from '../metrics/names.js';
 import { DURATION_RE, parseDuration } from './duration.js';

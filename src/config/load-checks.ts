@@ -1,7 +1,7 @@
 /** checks_dir/*.yaml|yml → CheckDef[], every problem located (STYLE rule 2: strict, once, at load). */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeValue, type Problem } from '../errors.js';
 import { KINDS } from '../checks/registry.js';
 import type { CheckKind, DeclaredMetric, KindProblem } from '../checks/kind.js';

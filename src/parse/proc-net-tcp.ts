@@ -64,7 +64,7 @@ export function parseProcNetTcp(text: string, opts: ProcNetTcpOptions = {}): Par
   }
   const counts = zeroCounts();
   for (let i = 1; i < lines.length; i++) {
-    const fields = lines[i]!.trim().split(/\s+/);
+    const fields = lines[i]!.trim().split(/\s+/, 4);
     const [slot, local, remote, st] = fields;
     const fail = (message: string): ParseResult<TcpStateCounts> => ({ ok: false, line: i + 1, message });
     if (slot === undefined || !SLOT.test(slot)) return fail(`expected a socket line starting with its slot number and ":", got ${quote(lines[i]!.trim())}`);

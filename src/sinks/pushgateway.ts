@@ -1,16 +1,16 @@
 /**
- * Pushes groups to one or more Pushgateways over one keep-alive undici Agent. Only 200 and 202
- * are success; anything else (3xx included) fails with the URL, the status and the gateway's
- * own reason from the body. Every request has a deadline. Credentials in a gateway's URL are that
- * gateway's basic auth: sent as a header, never in the URL requested, and shown as `***`.
+ * Pushes groups to one or more Pushgateways over one keep-alive connection per gateway. Only 200
+ * and 202 are success; anything else (3xx included) fails with the URL, the status and the
+ * gateway's own reason from the body. Every request has a deadline. Credentials in a gateway's URL
+ * are that gateway's basic auth: sent as a header, never in the URL requested, and shown as `***`.
  */
 import { readFile } from 'node:fs/promises';
-import { Agent, request } from 'undici';
 import type { PushgatewayConfig } from '../config/agent-schema.js';
 import { formatDuration } from '../config/duration.js';
 import { urlCredentials } from '../config/gateway-url.js';
 import { ConfigError, fileErrorReason, PushError, type PushAction } from '../errors.js';
 import { groupPath, type GroupingKey } from './grouping-key.js';
+import { HttpClient, TimedOut, type RequestError } from './http-client.js';
 import type { Op, SendOutcome } from './push-queue.js';
 import type { DeliveryOutcome, Sink } from './sink.js';
 import { redactSecrets } from '../log.js';
@@ -19,15 +19,15 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export class PushgatewaySink implements Sink {
   readonly #config: PushgatewayConfig;
-  readonly #agent: Agent;
+  readonly #http: HttpClient;
   /** Per configured URL: the URL to request (without credentials) and its Authorization header. */
   readonly #gateways: ReadonlyMap<string, Gateway>;
   readonly #authorization: string | undefined;
   readonly #clientCert: boolean;
 
-  private constructor(config: PushgatewayConfig, agent: Agent, authorization: string | undefined) {
+  private constructor(config: PushgatewayConfig, http: HttpClient, authorization: string | undefined) {
     this.#config = config;
-    this.#agent = agent;
+    this.#http = http;
     this.#authorization = authorization;
     this.#clientCert = config.tls?.cert_file !== undefined;
     this.#gateways = new Map(config.url.map((base) => [base, this.#gateway(base)]));
@@ -55,15 +55,14 @@ export class PushgatewaySink implements Sink {
       authorization = `Bearer ${a.bearer_token ?? (await read(a.bearer_token_file, 'auth.bearer_token_file'))?.trim()}`;
     }
     const t = config.tls;
-    const agent = new Agent({
-      connect: {
-        ca: await read(t?.ca_file, 'tls.ca_file'),
-        cert: await read(t?.cert_file, 'tls.cert_file'),
-        key: await read(t?.key_file, 'tls.key_file'),
-        rejectUnauthorized: !(t?.insecure_skip_verify ?? false),
-      },
+    const http = await HttpClient.create({
+      https: config.url.some((u) => u.startsWith('https:')),
+      ca: await read(t?.ca_file, 'tls.ca_file'),
+      cert: await read(t?.cert_file, 'tls.cert_file'),
+      key: await read(t?.key_file, 'tls.key_file'),
+      rejectUnauthorized: !(t?.insecure_skip_verify ?? false),
     });
-    return new PushgatewaySink(config, agent, authorization);
+    return new PushgatewaySink(config, http, authorization);
   }
 
   get urls(): readonly string[] {
@@ -79,8 +78,9 @@ export class PushgatewaySink implements Sink {
     return this.#each(key, { method: 'DELETE' });
   }
 
+  /** Lets the requests under way finish (each has its deadline), then closes the connections. */
   async close(): Promise<void> {
-    await this.#agent.close();
+    await this.#http.close();
   }
 
   #each(key: GroupingKey, op: Op): Promise<DeliveryOutcome[]> {
@@ -136,16 +136,18 @@ export class PushgatewaySink implements Sink {
   /** Status and body of one request with the configured deadline; throws PushError when no answer came. */
   async #request(gw: Gateway, path: string, method: string, body: string | undefined, action: PushAction): Promise<{ status: number; text: string }> {
     const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = CONTENT_TYPE;
+    if (body !== undefined) {
+      headers['content-type'] = CONTENT_TYPE;
+      headers['content-length'] = String(Buffer.byteLength(body));
+    }
     if (gw.authorization) headers.authorization = gw.authorization;
     const timeoutMs = this.#config.timeout;
     const shown = gw.shown + path;
     try {
-      const res = await request(gw.url + path, { method, body, headers, dispatcher: this.#agent, signal: AbortSignal.timeout(timeoutMs) });
-      return { status: res.statusCode, text: await res.body.text() };
+      return await this.#http.request(gw.url + path, method, headers, body, timeoutMs);
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+      const e = err as RequestError;
+      if (e instanceof TimedOut) {
         throw new PushError(shown, undefined, `no answer within ${formatDuration(timeoutMs)}`, { cause: err, action });
       }
       const cause = (e.cause as Error | undefined)?.message;
@@ -179,11 +181,10 @@ const CLIENT_CERT_ALERTS = ['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_SS
  * requires a client certificate does: an alert, or (TLS 1.3, where the client finishes first) the
  * socket closed or reset before a single byte of answer was read.
  */
-function closedByHandshake(e: NodeJS.ErrnoException): boolean {
+function closedByHandshake(e: RequestError): boolean {
   const codes = [e.code, (e.cause as NodeJS.ErrnoException | undefined)?.code];
   if (codes.some((c) => c !== undefined && CLIENT_CERT_ALERTS.includes(c))) return true;
-  if (!codes.some((c) => c === 'UND_ERR_SOCKET' || c === 'ECONNRESET' || c === 'EPIPE')) return false;
-  // undici's SocketError carries the socket's counters; a connection that failed while connecting has none.
-  const socket = (e as { socket?: { bytesRead?: number } }).socket;
-  return socket?.bytesRead === undefined || socket.bytesRead === 0;
+  if (!codes.some((c) => c === 'ECONNRESET' || c === 'EPIPE')) return false;
+  // A connection that failed while connecting read nothing either.
+  return e.bytesRead === undefined || e.bytesRead === 0;
 }

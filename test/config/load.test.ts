@@ -85,3 +85,24 @@ describe('load: the secret and TLS files of pushgateway', () => {
     expect(await problemsOf(cwd)).toEqual(['pushagent.config.yaml:4:15: pushgateway.tls.key_file: cannot read client.key: permission denied']);
   });
 });
+describe('load: finding the config file in the working directory', () => {
+  const job = (name: string) => `pushgateway:\n  url: http://127.0.0.1:9091\n  job: ${name}\n`;
+
+  it('takes the first search place, in order', async () => {
+    const cwd = await workdir({ '.pushagentrc': job('rc'), 'pushagent.config.yml': job('yml'), 'checks/.keep': '' });
+    const { config } = await load({ cwd, env: {} });
+    expect([config.file, config.pushgateway?.job]).toEqual([path.join(cwd, 'pushagent.config.yml'), 'yml']);
+  });
+
+  it('passes over a file holding only blanks, and a folder of that name', async () => {
+    const cwd = await workdir({ 'pushagent.config.yaml': ' \n\n', 'pushagent.config.yml/.keep': '', '.pushagentrc.yaml': job('rc'), 'checks/.keep': '' });
+    const { config } = await load({ cwd, env: {} });
+    expect([config.file, config.pushgateway?.job]).toEqual([path.join(cwd, '.pushagentrc.yaml'), 'rc']);
+  });
+
+  it('without any, runs on the defaults: ./checks, nothing pushed', async () => {
+    const cwd = await workdir({ 'package.json': '{"cosmiconfig": {"searchPlaces": ["other.yaml"]}}', 'other.yaml': job('no'), 'checks/.keep': '' });
+    const { config } = await load({ cwd, env: {} });
+    expect([config.file, config.pushgateway, config.checksDir]).toEqual([undefined, undefined, path.join(cwd, 'checks')]);
+  });
+});

@@ -1,0 +1,116 @@
+// Benchmark 2, daemon cost per check run: CPU seconds of `pushagent run` and its children per run
+// of a check at a 200 ms interval, against the CPU of one run of seed-script.sh (what cron spends
+// per run instead). The agent logs at info, its production level: nothing per run.
+//
+// What netstat and /proc/net/tcp cost depends on the sockets the host holds (and every curl of the
+// seed script leaves one in TIME_WAIT for 60 s) and a shared machine drifts, so the baselines run
+// in batches during the agent's session, between its measured windows, with the agent stopped
+// (SIGSTOP) meanwhile: both see the same machine, neither competes with the other for the CPUs. The floors are what the
+// check itself needs whoever runs it: the shell pipeline alone, the kernel generating /proc/net/tcp.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { daemonSession } from './daemon.mjs';
+import { PEERS, fmt, spread, startGateway, stats, sumSamples, target } from './harness.mjs';
+
+const INTERVAL_MS = 200;
+const NETSTAT = 'netstat -an | grep -i wait | wc -l';
+
+/** CPU seconds per run of `bash -c <loop>`'s children: the loop runs `run` `n` times, then `times`. */
+function bashChildrenCpu(run, n, env = {}) {
+  const r = spawnSync('bash', ['-c', `for ((i=0; i<${n}; i++)); do ${run} >/dev/null || exit 1; done; times`], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (r.status !== 0) throw new Error(`${run} failed: ${r.stderr}`);
+  const children = r.stdout.trim().split('\n')[1];
+  const [user, sys] = children.split(/\s+/).map((t) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return Number(m[1]) * 60 + Number(m[2]);
+  });
+  return (user + sys) / n;
+}
+
+/** CPU seconds of reading /proc/net/tcp and tcp6 once (a Node process reading them n times). */
+function procReadCpu(n) {
+  const code = `const fs=require('fs');const r=()=>{fs.readFileSync('/proc/net/tcp');fs.readFileSync('/proc/net/tcp6')};for(let i=0;i<20;i++)r();const c=process.cpuUsage();for(let i=0;i<${n};i++)r();const d=process.cpuUsage(c);console.log((d.user+d.system)/1e6/${n})`;
+  return Number(spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' }).stdout);
+}
+
+const SESSIONS = [
+  {
+    id: 'netstat',
+    label: '`pushagent run`, netstat check (`command:`)',
+    check: `- name: netstat_wait\n  command: ${NETSTAT}\n  interval: ${INTERVAL_MS}ms\n  metric: {name: count_netstat_wait_connections, help: Sockets in a WAIT state.}\n`,
+    floorLabel: 'its command alone: `sh -c "netstat -an | grep -i wait | wc -l"`',
+    floor: (n) => bashChildrenCpu(`sh -c '${NETSTAT}'`, n),
+    target: 0.35,
+  },
+  {
+    id: 'tcp',
+    label: '`pushagent run`, `tcp: {}` built-in',
+    check: `- name: tcp_states\n  tcp: {}\n  interval: ${INTERVAL_MS}ms\n`,
+    floorLabel: 'reading /proc/net/tcp and tcp6 alone (kernel time)',
+    floor: (n) => procReadCpu(n * 5),
+    target: 0.03,
+  },
+];
+
+export async function daemonCost({ seconds, windowS, batchRuns, log }) {
+  const rows = [];
+  const targets = [];
+  const figures = {};
+  for (const session of SESSIONS) {
+    const seedGw = await startGateway();
+    const gw = await startGateway();
+    const seed = [];
+    const floor = [];
+    const during = () => {
+      seed.push(bashChildrenCpu(`bash '${path.join(PEERS, 'seed-script.sh')}'`, batchRuns, { PUSHGATEWAY: seedGw.url }));
+      floor.push(session.floor(batchRuns));
+    };
+    const s = await daemonSession({ gateway: gw.url, checks: session.check, warmupS: 3, seconds, windowS, during });
+    if (s.exitCode !== 0) throw new Error(`pushagent run exited ${s.exitCode}`);
+    const perRun = [];
+    const ratios = [];
+    s.windows.forEach(({ a, b }, i) => {
+      // Runs in the window: the interval's slots in it (the agent logs nothing per run at info).
+      const slots = Math.floor(b.wall / INTERVAL_MS) - Math.floor(a.wall / INTERVAL_MS);
+      if (slots === 0) return;
+      perRun.push((b.cpu - a.cpu) / slots);
+      // Against the batch just before the window: the machine's drift cancels out.
+      ratios.push(perRun.at(-1) / seed[i]);
+    });
+    // The agent pushed its counters on the way out: every slot ran, none was skipped.
+    const text = await gw.scrape();
+    await Promise.all([gw.stop(), seedGw.stop()]);
+    const runs = sumSamples(text, 'pushagent_check_runs_total');
+    const ok = sumSamples(text, 'pushagent_check_runs_total', 'result="success"');
+    const skipped = sumSamples(text, 'pushagent_check_skipped_slots_total');
+    const r = { agent: stats(perRun), seed: stats(seed), floor: stats(floor), ratio: stats(ratios), runs, ok, skipped };
+    figures[session.id] = r;
+    const x = (st) => `${(st.median / r.seed.median).toFixed(3)}×`;
+    log(`  ${session.id}: agent ${spread(r.agent, fmt.msPrecise)} per run (${runs} runs, ${ok} ok, ${skipped} skipped); seed ${spread(r.seed, fmt.msPrecise)}; floor ${spread(r.floor, fmt.msPrecise)}`);
+    if (ok !== runs || skipped > 0) log(`  WARNING: ${s.problems.slice(0, 5).join(' | ')}`);
+    rows.push(
+      [`**${session.id}** session: seed-script.sh, once (bash, hostname, netstat, grep, wc, curl)`, spread(r.seed, fmt.msPrecise), '1×', `${seed.length} × ${batchRuns}`],
+      [`floor: ${session.floorLabel}`, spread(r.floor, fmt.msPrecise), x(r.floor), `${floor.length} batches`],
+      [session.label, spread(r.agent, fmt.msPrecise), `${x(r.agent)} (each window ÷ the batch before it: ${spread(r.ratio, (v) => v.toFixed(2))})`, `${runs} (${skipped} skipped)`],
+    );
+    const ratio = (v) => `${v.toFixed(3)}×`;
+    targets.push(target(`daemon ${session.id} check ÷ seed script (CPU per run, median of the windows)`, r.ratio.median, '<=', session.target, ratio));
+  }
+  const over = (id) => (figures[id].agent.median - figures[id].floor.median) * 1000;
+  const notes = [
+    `Above its floor, the agent spends ${over('netstat').toFixed(2)} ms per run of the netstat check and ${over('tcp').toFixed(2)} ms per run of the tcp check (scheduling, spawning from a Node process, parsing, serializing, the HTTP push). The floors alone are ${(figures.netstat.floor.median / figures.netstat.seed.median).toFixed(2)}× and ${(figures.tcp.floor.median / figures.tcp.seed.median).toFixed(2)}× the seed script.`,
+  ];
+  return {
+    id: 'daemon',
+    notes,
+    title: `Daemon cost per check run: CPU seconds (process + children) per run, ${INTERVAL_MS} ms interval, ${seconds} s in ${windowS} s windows; baselines in batches of ${batchRuns} between the windows of each session (agent stopped meanwhile)`,
+    header: ['what', 'CPU per run, median (min – max)', '× seed script', 'runs'],
+    rows,
+    targets,
+    figures,
+  };
+}

@@ -1,0 +1,95 @@
+// Benchmark 1, one-shot start: the wall time of one `pushagent once` with the netstat WAIT check
+// pushing to a Pushgateway, against the scripts it replaces (each with its own gateway) and
+// `node -e 0`, the floor of anything written for Node. Runs are interleaved, so a slow spell of
+// the machine hits every command alike.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CLI, PEERS, ROOT, fmt, spread, startGateway, stats, target, tempDir } from './harness.mjs';
+
+const NETSTAT_CHECK = `name: netstat_wait
+command: netstat -an | grep -i wait | wc -l
+timeout: 5s
+metric:
+  name: count_netstat_wait_connections
+  help: Sockets in a WAIT state, as counted by netstat.
+`;
+
+export async function oneShot({ runs, log }) {
+  const gw = {};
+  const commands = [];
+  const add = (id, label, file, args, opts = {}) => commands.push({ id, label, file, args, ...opts });
+
+  add('node', '`node -e 0` (floor)', process.execPath, ['-e', '0']);
+
+  gw.seed = await startGateway();
+  add('seed', 'seed-script.sh (bash + netstat + curl)', 'bash', [path.join(PEERS, 'seed-script.sh')], { env: { PUSHGATEWAY: gw.seed.url } });
+
+  // prom-client resolved from our node_modules: the peers folder is read-only.
+  const pcDir = tempDir('prom-client');
+  copyFileSync(path.join(PEERS, 'prom-client-push.mjs'), path.join(pcDir, 'prom-client-push.mjs'));
+  mkdirSync(path.join(pcDir, 'node_modules'));
+  symlinkSync(path.join(ROOT, 'node_modules', 'prom-client'), path.join(pcDir, 'node_modules', 'prom-client'));
+  gw.promClient = await startGateway();
+  add('promClient', 'prom-client-push.mjs (Node + prom-client)', process.execPath, [path.join(pcDir, 'prom-client-push.mjs')], { env: { PUSHGATEWAY: gw.promClient.url } });
+
+  const py = path.join(PEERS, 'python-client-push.py');
+  const interpreter = readFileSync(py, 'utf8').split('\n')[0].replace(/^#!\s*/, '').split(' ');
+  if (spawnSync(interpreter[0], [...interpreter.slice(1), '-c', 'import prometheus_client'], { stdio: 'ignore' }).status === 0) {
+    gw.python = await startGateway();
+    add('python', 'python-client-push.py (prometheus_client)', interpreter[0], [...interpreter.slice(1), py], { env: { PUSHGATEWAY: gw.python.url } });
+  } else {
+    log('  python-client-push.py skipped: no prometheus_client for its interpreter (Debian: apt-get install python3-prometheus-client)');
+  }
+
+  gw.bare = await startGateway();
+  add('bare', 'bare-once.mjs (Node, no library: the floor of the job in Node)', process.execPath, [path.join(ROOT, 'bench', 'lib', 'bare-once.mjs')], { env: { PUSHGATEWAY: gw.bare.url } });
+
+  const dir = tempDir('once');
+  mkdirSync(path.join(dir, 'checks'));
+  writeFileSync(path.join(dir, 'checks', 'netstat-wait.yaml'), NETSTAT_CHECK);
+  gw.pushagent = await startGateway();
+  writeFileSync(path.join(dir, 'config.yaml'), `pushgateway:\n  url: ${gw.pushagent.url}\n`);
+  add('once', '`pushagent once -c config.yaml`', process.execPath, [CLI, 'once', '-c', 'config.yaml'], { cwd: dir });
+  add('dryRun', '`pushagent once -c config.yaml --dry-run` (no push)', process.execPath, [CLI, 'once', '-c', 'config.yaml', '--dry-run'], { cwd: dir });
+
+  const times = new Map(commands.map((c) => [c.id, []]));
+  const runOne = (c) => {
+    const t0 = performance.now();
+    const r = spawnSync(c.file, c.args, { cwd: c.cwd ?? dir, env: { ...process.env, ...c.env }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+    const s = (performance.now() - t0) / 1000;
+    if (r.status !== 0) throw new Error(`${c.label} failed (exit ${r.status ?? r.signal}): ${String(r.stderr).trim().slice(0, 500)}`);
+    return s;
+  };
+  for (let i = 0; i < 2; i += 1) for (const c of commands) runOne(c); // warm-up: page cache, gateways
+  for (let i = 0; i < runs; i += 1) for (const c of commands) times.get(c.id).push(runOne(c));
+
+  // Every command did its job: its group is on its gateway.
+  const expect = async (g, job, extra = () => true) => {
+    const groups = await g.groups();
+    if (!groups.some((l) => l.job === job && extra(l))) throw new Error(`no ${job} group on ${g.url}: ${JSON.stringify(groups)}`);
+  };
+  await expect(gw.seed, 'pushgateway1');
+  await expect(gw.promClient, 'prom_client_baseline');
+  if (gw.python) await expect(gw.python, 'python_client_baseline');
+  await expect(gw.bare, 'bare_node');
+  await expect(gw.pushagent, 'pushagent', (l) => l.check === 'netstat_wait');
+  for (const g of Object.values(gw)) await g.stop();
+
+  const st = Object.fromEntries(commands.map((c) => [c.id, stats(times.get(c.id))]));
+  const rows = commands.map((c) => [c.label, spread(st[c.id], fmt.ms), `${(st[c.id].median / st.node.median).toFixed(2)}×`]);
+  return {
+    id: 'start',
+    title: `One-shot start: wall time of one run, ${runs} runs each (interleaved)`,
+    header: ['command', 'median (min – max)', '× node -e 0'],
+    rows,
+    targets: [
+      target('pushagent once ÷ prom-client script', st.once.median / st.promClient.median, '<=', 0.7),
+      target('pushagent once ÷ `node -e 0`', st.once.median / st.node.median, '<=', 1.25),
+    ],
+    notes: [
+      `The job itself, done by hand in Node without any library (bare-once.mjs), takes ${(st.bare.median / st.promClient.median).toFixed(2)}× the prom-client script and ${(st.bare.median / st.node.median).toFixed(2)}× \`node -e 0\`.`,
+    ],
+    figures: { st },
+  };
+}

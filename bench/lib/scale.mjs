@@ -1,0 +1,93 @@
+// Benchmark 4, scale and precision: many checks at 1 s in one `pushagent run`, pushing to a
+// Pushgateway. Scheduling lateness of every run (the agent's debug line per run carries
+// `lateness_seconds`), skipped slots (the agent's own counter, pushed on the way out), CPU % of
+// one core (agent + children), RSS (sampled each second) in the first and the last 10 s.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { daemonSession } from './daemon.mjs';
+import { ROOT, fmt, quantile, spread, startGateway, stats, sumSamples, target } from './harness.mjs';
+
+/** Milliseconds a bare Node process takes to start `count` processes at once (median of 5 bursts). */
+function spawnBurst(count) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'lib', 'bare-spawn.mjs'), String(count), '5'], { encoding: 'utf8' });
+  return stats(JSON.parse(r.stdout)).median / 1000;
+}
+
+const span = (trail) => Math.max(1, Math.min(10, Math.floor(trail.length / 3)));
+
+export const SCALE_KINDS = {
+  exec: { label: 'exec `true` (`command: "true"`)', check: (i) => `- name: exec_${i}\n  command: "true"\n  interval: 1s\n` },
+  tcp: { label: 'built-in `tcp: {}`', check: (i) => `- name: tcp_${i}\n  tcp: {}\n  interval: 1s\n` },
+};
+
+/** One session of `count` checks of a kind; the figures of benchmark 4 (also used by daemon-soak.mjs). */
+export async function scaleSession({ count, kind, checks, seconds, intervalS = 1, warmupS = 5, windowS = 10 }) {
+  const gw = await startGateway();
+  const yaml = checks ?? Array.from({ length: count }, (_, i) => SCALE_KINDS[kind].check(i)).join('');
+  const s = await daemonSession({ gateway: gw.url, checks: yaml, logLevel: 'debug', warmupS, seconds, windowS });
+  const text = await gw.scrape();
+  await gw.stop();
+  const lateness = s.runs.map((r) => r.lateness).sort((a, b) => a - b);
+  const cpuPct = s.windows.map(({ a, b }) => (100 * (b.cpu - a.cpu)) / (b.t - a.t));
+  const first = s.windows[0].a;
+  const last = s.windows.at(-1).b;
+  return {
+    count,
+    seconds,
+    runs: lateness.length,
+    expected: Math.round((count * (last.t - first.t)) / intervalS),
+    failed: s.runs.filter((r) => !r.ok).length,
+    p50: quantile(lateness, 0.5),
+    p99: quantile(lateness, 0.99),
+    max: lateness.at(-1) ?? Number.NaN,
+    skipped: sumSamples(text, 'pushagent_check_skipped_slots_total'),
+    cpuPct: stats(cpuPct),
+    cpuPerRun: (last.cpu - first.cpu) / Math.max(1, lateness.length),
+    // Medians of the first and last 10 s (a third of shorter runs): RSS swings by several MiB with
+    // each GC and malloc cycle, so two single readings say more about the cycle than the trend.
+    rssStart: stats(s.rssTrail.slice(0, span(s.rssTrail))).median,
+    rssEnd: stats(s.rssTrail.slice(-span(s.rssTrail))).median,
+    rssMax: s.rssMax,
+    rssEachMinute: s.rssTrail.filter((_, i) => i % 60 === 59),
+    problems: s.problems,
+  };
+}
+
+export async function scale({ count, seconds, kinds, log }) {
+  const rows = [];
+  const targets = [];
+  const figures = {};
+  for (const kind of kinds) {
+    const r = await scaleSession({ count, kind, seconds });
+    figures[kind] = r;
+    const label = SCALE_KINDS[kind].label;
+    log(`  ${count} × ${label}: lateness p50/p99/max ${fmt.ms(r.p50)} / ${fmt.ms(r.p99)} / ${fmt.ms(r.max)}, ${r.runs}/${r.expected} runs, ${r.failed} failed, ${r.skipped} skipped, CPU ${spread(r.cpuPct, fmt.pct)}, RSS ${fmt.mib(r.rssStart)} → ${fmt.mib(r.rssEnd)}`);
+    if (r.failed > 0 || r.problems.length > 0) log(`  problems: ${r.problems.slice(0, 5).join(' | ')}`);
+    rows.push([
+      `${count} × ${label}`,
+      `${fmt.ms(r.p50)} / ${fmt.ms(r.p99)} / ${fmt.ms(r.max)}`,
+      `${r.runs} / ${r.expected}, ${r.failed} failed, ${r.skipped} skipped`,
+      spread(r.cpuPct, fmt.pct),
+      `${(r.cpuPerRun * 1000).toFixed(2)} ms`,
+      `${fmt.mib(r.rssStart)} → ${fmt.mib(r.rssEnd)} (max ${fmt.mib(r.rssMax)})`,
+    ]);
+    const ms = (v) => `${(v * 1000).toFixed(1)} ms`;
+    targets.push(target(`${kind}: lateness p99`, r.p99, '<=', 0.02, ms));
+    targets.push(target(`${kind}: skipped slots`, r.skipped, '==', 0, String));
+    targets.push(target(`${kind}: RSS growth (last 10 s − first 10 s, medians)`, r.rssEnd - r.rssStart, '<', 10, (v) => `${v.toFixed(1)} MiB`));
+  }
+  const notes = [];
+  if (kinds.includes('exec')) {
+    const burst = spawnBurst(count);
+    notes.push(`Floor of the exec lateness: a bare Node process starting ${count} \`sh -c true\` at once (child_process forks and waits for each exec in turn) starts the last ${fmt.ms(burst)} after the first.`);
+  }
+  return {
+    id: 'scale',
+    notes,
+    title: `Scale and precision: ${count} checks at 1 s for ${seconds} s after a 5 s warm-up, at --log-level debug (a line per run and per push)`,
+    header: ['checks', 'lateness p50 / p99 / max', 'runs / expected', 'CPU % of one core (10 s windows)', 'CPU per run', 'RSS, median of the first → last 10 s'],
+    rows,
+    targets,
+    figures,
+  };
+}
