@@ -69,7 +69,7 @@ export async function daemonCost({ seconds, windowS, batchRuns, log }) {
       seed.push(bashChildrenCpu(`bash '${path.join(PEERS, 'seed-script.sh')}'`, batchRuns, { PUSHGATEWAY: seedGw.url }));
       floor.push(session.floor(batchRuns));
     };
-    const s = await daemonSession({ gateway: gw.url, checks: session.check, warmupS: 3, seconds, windowS, during });
+    const s = await daemonSession({ gateway: gw.url, checks: session.check, warmupS: 3, seconds, windowS, during, intervalMs: INTERVAL_MS });
     if (s.exitCode !== 0) throw new Error(`pushagent run exited ${s.exitCode}`);
     const perRun = [];
     const ratios = [];

@@ -18,6 +18,7 @@ import { CLI, cpuSeconds, rssMiB, sleep, tempDir, track } from './harness.mjs';
  * @param {number} [o.windowS]    a sample every windowS seconds (default 10)
  * @param {() => unknown} [o.during] called before each window, the agent stopped (SIGSTOP) meanwhile
  * @param {number} [o.settleMs]  after `during`, wait this long before the window starts (default 500)
+ * @param {number} [o.intervalMs] the checks' interval: the agent is stopped just after a slot
  * @returns windows [{ a, b }] of samples { t, wall, cpu, rss, lines }, runs (per-run log lines after warm-up), problems
  */
 export async function daemonSession(o) {
@@ -71,8 +72,10 @@ export async function daemonSession(o) {
   for (let w = 1; w * windowS <= o.seconds + 1e-9; w += 1) {
     if (o.during) {
       // Work to compare in the same conditions (the baselines), between the windows, with the
-      // agent stopped so that neither competes with the other for the CPUs. Once it goes on, the
-      // runs of slots missed meanwhile (one per check) happen before the window starts.
+      // agent stopped so that neither competes with the other for the CPUs: stopped just after a
+      // slot's run, not in the middle of one, and once it goes on, the run of the slot missed
+      // meanwhile happens before the window starts.
+      if (o.intervalMs) await wait(o.intervalMs - (Date.now() % o.intervalMs) + Math.min(50, o.intervalMs / 4));
       agent.kill('SIGSTOP');
       try {
         await o.during();
