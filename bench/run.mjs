@@ -14,7 +14,7 @@ import { daemonCost } from './lib/daemon-cost.mjs';
 import { CLI, ROOT, cleanup } from './lib/harness.mjs';
 import { oneShot } from './lib/one-shot.mjs';
 import { scale } from './lib/scale.mjs';
-import { serializer } from './lib/serializer.mjs';
+import { serializerIsolated } from './lib/serializer.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
@@ -34,7 +34,7 @@ if (unknown.length > 0 || flag('help')) {
 const PLAN = QUICK
   ? { start: { runs: 5 }, daemon: { seconds: 10, windowS: 5, batchRuns: 5 }, serializer: { sizes: [10_000, 100_000], reps: 3 }, scale: { count: 200, seconds: 10, kinds: ['exec', 'tcp'] } }
   : { start: { runs: 30 }, daemon: { seconds: 60, windowS: 10, batchRuns: 10 }, serializer: { sizes: [10_000, 100_000], reps: 11 }, scale: { count: 200, seconds: 60, kinds: ['exec', 'tcp'] } };
-const BENCHES = { start: oneShot, daemon: daemonCost, serializer, scale };
+const BENCHES = { start: oneShot, daemon: daemonCost, serializer: serializerIsolated, scale };
 
 const log = (line) => console.log(line);
 const watchdog = setTimeout(() => {
@@ -72,8 +72,7 @@ const heading = `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC$
 log(`${heading}\n\ncommit ${commit}${dirty}; Node ${process.version}; ${machine}\n`);
 
 // Run order: the one-shot benchmark after the daemon's, since each run of a baseline opens a new
-// connection whose socket stays in TIME_WAIT for 60 s; the serializer last, since it leaves this
-// process (which starts every baseline) with a heap of several hundred MiB.
+// connection whose socket stays in TIME_WAIT for 60 s. The serializer runs in a process of its own.
 const ORDER = ['daemon', 'scale', 'start', 'serializer'];
 const results = [];
 try {

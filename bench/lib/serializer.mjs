@@ -1,13 +1,15 @@
 // Benchmark 3, serializer: the same series (100 gauge families, label values and HELP texts that
 // need escaping) through our text-format serializer (src/expose/text.ts, bundled here by esbuild
 // as the CLI is) and through prom-client's `registry.metrics()`. Both outputs must hold the same
-// lines, so the two do the same work.
+// lines, so the two do the same work. It runs in a Node process of its own (serializerIsolated):
+// the heap the other benchmarks leave in the runner slowed it, and its heap slowed them.
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import client from 'prom-client';
-import { ROOT, fmt, spread, stats, target, tempDir } from './harness.mjs';
+import { ROOT, cleanup, fmt, spread, stats, target, tempDir } from './harness.mjs';
 
 const FAMILIES = 100;
 const WARMUP = 5;
@@ -92,4 +94,29 @@ export async function serializer({ sizes, reps, log }) {
     targets,
     figures,
   };
+}
+
+/** serializer() in a fresh Node process (this file run directly), its log lines passed on. */
+export async function serializerIsolated({ sizes, reps, log }) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify({ sizes, reps })], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let rest = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    const lines = (rest + d).split('\n');
+    rest = lines.pop();
+    lines.forEach((l) => log(l));
+  });
+  const code = await new Promise((r) => child.once('close', r));
+  if (code !== 0) throw new Error(`the serializer benchmark failed (exit ${code}): ${rest}`);
+  return JSON.parse(out);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    const plan = JSON.parse(process.argv[2]);
+    process.stdout.write(JSON.stringify(await serializer({ ...plan, log: (line) => process.stderr.write(`${line}\n`) })));
+  } finally {
+    cleanup();
+  }
 }
