@@ -4,7 +4,7 @@
  * lazily so `--help` and `--version` load nothing else; only this file sets process.exitCode.
  */
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandIo } from './commands/io.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -16,10 +16,17 @@ const io = (): CommandIo => ({
   env: process.env,
 });
 
+/** A whole number of at least 1, for options such as --concurrency. */
+function wholeNumber(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number of at least 1, got "${text}"`);
+  return n;
+}
+
 const configOption = () => new Option('-c, --config <file>', 'config file (default: pushagent.config.yaml, .pushagentrc.yaml, ... in the current directory)');
 
 const program = new Command('pushagent')
-  .description('Runs YAML checks and pushes their results to Prometheus Pushgateways.')
+  .description('Runs YAML checks and sends their results to Prometheus: Pushgateways, remote_write receivers.')
   .version(version, '-V, --version')
   .showHelpAfterError()
   .exitOverride((err) => {
@@ -30,13 +37,14 @@ const program = new Command('pushagent')
 program
   .command('once')
   .version(version, '-V, --version')
-  .description('run the checks once, push each result, print a summary line per check on stderr')
+  .description('run the checks once, send each result to every output, print a summary line per check on stderr')
   .addOption(configOption())
   .option('--check <name>', 'run only this check (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-  .option('--dry-run', 'print the exposition text each push would carry; push nothing')
-  .action(async (opts: { config?: string; check: string[]; dryRun?: boolean }) => {
+  .option('--dry-run', 'print what each output would get (exposition text, remote-write series); send nothing')
+  .addOption(new Option('--concurrency <n>', 'checks running at once').default(32).argParser(wholeNumber))
+  .action(async (opts: { config?: string; check: string[]; dryRun?: boolean; concurrency: number }) => {
     const { once } = await import('./commands/once.js');
-    process.exitCode = await once(opts, io());
+    process.exitCode = await once({ ...opts, version }, io());
   });
 
 program
@@ -56,21 +64,27 @@ program
   .addOption(configOption())
   .addOption(new Option('--log-level <level>', 'error, warn, info or debug').choices(['error', 'warn', 'info', 'debug']).default('info'))
   .action(async (opts: { config?: string; logLevel: 'error' | 'warn' | 'info' | 'debug' }) => {
+    // Signals that arrive while the daemon's code loads are kept and handed over, not fatal.
+    const early = new Set<NodeJS.Signals>();
+    const keep = (signal: NodeJS.Signals): void => void early.add(signal);
+    for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) process.on(signal, keep);
     const { run } = await import('./commands/run.js');
-    process.exitCode = await run(
-      { config: opts.config, logLevel: opts.logLevel, version },
-      { ...io(), json: !process.stderr.isTTY, on: (signal, handler) => process.on(signal, handler) },
-    );
+    const on = (signal: NodeJS.Signals, handler: () => void): void => {
+      process.on(signal, handler);
+      process.off(signal, keep);
+      if (early.delete(signal)) handler();
+    };
+    process.exitCode = await run({ config: opts.config, logLevel: opts.logLevel, version }, { ...io(), json: !process.stderr.isTTY, on });
   });
 
 program
   .command('delete')
   .version(version, '-V, --version')
-  .description("delete every group of this job and instance from the gateways (decommissioning a host)")
+  .description("remove what every output holds of this job and instance (decommissioning a host)")
   .addOption(configOption())
   .action(async (opts: { config?: string }) => {
     const { deleteGroups } = await import('./commands/delete.js');
-    process.exitCode = await deleteGroups(opts, io());
+    process.exitCode = await deleteGroups({ ...opts, version }, io());
   });
 
 await program.parseAsync(process.argv);

@@ -58,7 +58,7 @@ export class InstanceError extends PushagentError {
 }
 
 /** What was being attempted when a gateway refused or could not be reached. */
-export type PushAction = 'push' | 'delete' | 'list groups';
+export type PushAction = 'push' | 'delete' | 'list groups' | 'write';
 
 /** A gateway refused a push (or a delete, or the listing of its groups) or could not be reached. */
 export class PushError extends PushagentError {
@@ -70,7 +70,7 @@ export class PushError extends PushagentError {
   constructor(url: string, status: number | undefined, reason: string, options?: { cause?: unknown; action?: PushAction }) {
     const action = options?.action ?? 'push';
     const what = status === undefined ? reason : `HTTP ${status}: ${reason}`;
-    const attempt = action === 'delete' ? `delete of ${url}` : action === 'list groups' ? `list groups at ${url}` : `push to ${url}`;
+    const attempt = action === 'delete' ? `delete of ${url}` : action === 'list groups' ? `list groups at ${url}` : action === 'write' ? `write to ${url}` : `push to ${url}`;
     super('PUSH_FAILED', `${attempt} failed: ${what}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.url = url;
     this.status = status;

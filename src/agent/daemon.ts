@@ -1,21 +1,20 @@
 /**
- * `pushagent run`: the pipeline of `once` driven by a scheduler, with a queue per gateway, the
- * agent's own health group, reload (SIGHUP) and graceful stop. Effects come in through options.
+ * `pushagent run`: the pipeline of `once` driven by a scheduler, with every configured sink (each
+ * queues and retries by its own policy), the agent's own metrics, reload (SIGHUP) and graceful stop.
+ * Effects come in through options.
  */
-import { GROUPING_LABELS, load, type LoadOptions, type Loaded } from '../config/load.js';
 import type { CheckDef } from '../config/check-def.js';
+import { GROUPING_LABELS, load, type LoadOptions, type Loaded } from '../config/load.js';
 import { ConfigError, formatProblem, PushagentError } from '../errors.js';
-import { serialize } from '../expose/text.js';
 import { resolveInstance } from '../host.js';
 import type { Logger } from '../log.js';
 import { AgentStats } from '../metrics/agent-stats.js';
-import { canonicalKey, describeKey, groupingKey, type GroupingKey } from '../sinks/grouping-key.js';
-import { PushgatewaySink } from '../sinks/pushgateway.js';
-import { resultGroup, type PushTarget } from './group.js';
-import { gatewayOutlet, stdoutOutlet, type Outlet } from './outlet.js';
+import { SINKS } from '../sinks/registry.js';
+import type { Identity, Keep, Sink, SinkContext, SinkKind } from '../sinks/sink.js';
+import { agentReport, deliver, reportOf } from './deliver.js';
+import { planReload, sameCheck } from './reload-plan.js';
 import { runCheck } from './run-check.js';
 import { Scheduler } from './scheduler.js';
-import { staleGroups } from './stale-groups.js';
 
 export interface DaemonOptions extends LoadOptions {
   readonly log: Logger;
@@ -24,13 +23,21 @@ export interface DaemonOptions extends LoadOptions {
   readonly maxOutputBytes: number;
 }
 
-/** What a configuration turns into; rebuilt whole when the grouping key or the gateways change. */
+/** One configured output: its settings (with the identity, to tell a change on reload) and its sinks. */
+interface Output {
+  readonly key: string;
+  readonly sinks: readonly Sink[];
+}
+
+/** What a configuration turns into. */
 interface Wiring {
   readonly loaded: Loaded;
-  readonly target: PushTarget;
-  readonly sink: PushgatewaySink | undefined;
-  readonly outlets: readonly Outlet[];
+  readonly identity: Identity;
+  readonly outputs: readonly Output[];
+  readonly sinks: readonly Sink[];
 }
+
+const KEEP_NOTHING: Keep = { checks: [], agent: false };
 
 export class Daemon {
   readonly #opts: DaemonOptions;
@@ -39,6 +46,7 @@ export class Daemon {
   readonly #scheduler: Scheduler;
   #wiring: Wiring | undefined;
   #agentTimer: NodeJS.Timeout | undefined;
+  #stopping = false;
 
   private constructor(opts: DaemonOptions) {
     this.#opts = opts;
@@ -57,15 +65,15 @@ export class Daemon {
   /** Loads and starts; throws ConfigError or InstanceError when the configuration is unusable. */
   static async start(opts: DaemonOptions): Promise<Daemon> {
     const daemon = new Daemon(opts);
-    const wiring = await daemon.#wire(await load(opts));
+    const wiring = await daemon.#wire(await load(opts), []);
     daemon.#wiring = wiring;
     wiring.loaded.checks.forEach((def) => daemon.#scheduler.add(def));
     daemon.#startAgentGroup();
-    void daemon.#removeStaleGroups();
+    daemon.#purge(wiring);
     opts.log.info('started', {
       checks: wiring.loaded.checks.length,
-      instance: wiring.target.instance,
-      outputs: wiring.outlets.map((o) => o.target).join(' '),
+      instance: wiring.identity.instance,
+      outputs: wiring.sinks.map((s) => s.target).join(' '),
     });
     return daemon;
   }
@@ -73,9 +81,10 @@ export class Daemon {
   /**
    * SIGHUP: reload config and checks. When anything is invalid, every problem is logged as
    * `validate` prints it and the running configuration stays. Otherwise added checks start,
-   * removed ones stop and their groups are deleted, unchanged ones keep their schedule.
+   * removed ones stop and what the sinks hold of them goes, unchanged ones keep their schedule;
+   * outputs whose settings changed are replaced.
    */
-  async reload(): Promise<boolean> {
+  async reload(): Promise<void> {
     let next: Loaded;
     try {
       next = await load(this.#opts);
@@ -85,87 +94,90 @@ export class Daemon {
       for (const p of problems) this.#log.error(p);
       this.#log.error('reload failed: keeping the running configuration', { problems: problems.length });
       this.#stats.reload('failure');
-      return false;
+      return;
     }
+    if (this.#stopping) return;
     const current = this.#wiring!;
-    if (wiringKey(current.loaded) !== wiringKey(next)) {
-      this.#log.info('gateways or grouping labels changed: restarting every check under the new configuration');
+    const wiring = await this.#wire(next, current.outputs);
+    if (this.#stopping) {
+      await this.#retire(wiring.outputs.filter((o) => !current.outputs.includes(o)), current.identity, undefined);
+      return;
+    }
+    const sameIdentity = JSON.stringify(wiring.identity) === JSON.stringify(current.identity);
+    const replaced = current.outputs.filter((o) => !wiring.outputs.includes(o));
+    if (!sameIdentity) {
+      // Every series changes its labels: start over, and clear what the old identity left behind.
+      this.#log.info('job, instance or labels changed: restarting every check under the new identity');
       await this.#scheduler.stop();
-      const wiring = await this.#wire(next);
-      const kept = new Set(this.#ownKeys(wiring).map(canonicalKey));
-      await this.#retire(current, this.#ownKeys(current).filter((k) => !kept.has(canonicalKey(k))));
       this.#wiring = wiring;
-      this.#startAgentGroup();
+      await this.#retire(current.outputs, current.identity, KEEP_NOTHING);
       this.#scheduler.restart();
       next.checks.forEach((def) => this.#scheduler.add(def));
     } else {
-      const before = new Map(current.loaded.checks.map((c) => [c.name, c]));
-      const after = new Map(next.checks.map((c) => [c.name, c]));
-      const counts = { added: 0, removed: 0, changed: 0, unchanged: 0 };
-      for (const [name] of before) {
-        if (after.has(name)) continue;
-        counts.removed += 1;
+      const plan = planReload(current.loaded.checks, next.checks);
+      this.#wiring = wiring;
+      for (const name of plan.removed) {
         void this.#scheduler.remove(name);
         this.#stats.forget(name);
-        this.#publish(this.#checkKey(name), { method: 'DELETE' });
+        for (const sink of wiring.sinks) void sink.remove(wiring.identity, name);
       }
-      this.#wiring = { ...current, loaded: next };
-      for (const [name, def] of after) {
-        const old = before.get(name);
-        if (old && sameCheck(old, def)) {
-          counts.unchanged += 1;
-          continue;
-        }
-        counts[old ? 'changed' : 'added'] += 1;
-        this.#scheduler.add(def);
-      }
-      this.#log.info('reloaded', counts);
+      for (const def of [...plan.added, ...plan.changed]) this.#scheduler.add(def);
+      // An output whose settings changed: its old sinks send what waits, and a destination no
+      // longer configured is cleared of this instance.
+      const kept = new Set(wiring.sinks.map((s) => s.target));
+      await this.#retire(replaced, current.identity, undefined, (s) => (kept.has(s.target) ? undefined : KEEP_NOTHING));
+      this.#log.info('reloaded', { added: plan.added.length, removed: plan.removed.length, changed: plan.changed.length, unchanged: plan.unchanged });
     }
+    this.#startAgentGroup();
     this.#stats.reload('success');
-    void this.#removeStaleGroups();
-    return true;
+    this.#purge(this.#wiring);
   }
 
   /**
-   * SIGTERM/SIGINT: stop scheduling, let running checks finish (their timeouts bound that), push
-   * the agent group once more, optionally delete this instance's groups, flush within
-   * `shutdown_timeout`.
+   * SIGTERM/SIGINT: stop scheduling, let running checks finish (their timeouts bound that), send
+   * the agent's metrics once more, optionally remove this instance's groups, and let every sink
+   * send what waits within `shutdown_timeout`.
    */
   async stop(): Promise<void> {
+    this.#stopping = true;
     clearInterval(this.#agentTimer);
     await this.#scheduler.stop();
     const wiring = this.#wiring!;
     this.#publishAgentGroup();
-    await this.#retire(wiring, wiring.loaded.config.deleteOnShutdown ? this.#ownKeys(wiring) : []);
+    await this.#retire(wiring.outputs, wiring.identity, wiring.loaded.config.delete_on_shutdown ? KEEP_NOTHING : undefined);
     this.#log.info('stopped');
   }
 
-  /** Queues deletes of `remove`, flushes within shutdown_timeout and closes the outputs. */
-  async #retire(wiring: Wiring, remove: readonly GroupingKey[]): Promise<void> {
-    for (const key of remove) for (const o of wiring.outlets) o.enqueue(key, { method: 'DELETE' });
-    const timeoutMs = wiring.loaded.config.shutdownTimeoutMs;
-    const flushed = await Promise.all(wiring.outlets.map((o) => o.flush(timeoutMs)));
-    wiring.outlets.forEach((o, i) => {
-      if (!flushed[i]) this.#log.warn('shutdown timeout reached: pushes not delivered', { gateway: o.target, waiting: o.size });
-      o.close();
-    });
-    await wiring.sink?.close();
+  /** Closes `outputs` within shutdown_timeout, each sink first purged of what `keep` (per sink) does not name. */
+  async #retire(outputs: readonly Output[], identity: Identity, keep: Keep | undefined, keepOf: (s: Sink) => Keep | undefined = () => keep): Promise<void> {
+    const timeoutMs = this.#wiring!.loaded.config.shutdown_timeout;
+    await Promise.all(
+      outputs.flatMap((o) => o.sinks).map(async (sink) => {
+        const k = keepOf(sink);
+        if (k) await sink.purge(identity, k);
+        await sink.close(timeoutMs);
+      }),
+    );
   }
 
-  async #wire(loaded: Loaded): Promise<Wiring> {
+  /** The identity and sinks of `loaded`, reusing each of `previous` whose settings are unchanged. */
+  async #wire(loaded: Loaded, previous: readonly Output[]): Promise<Wiring> {
     const { config } = loaded;
-    const instance = await resolveInstance(config.instance);
-    const target = { job: config.pushgateway?.job ?? 'pushagent', instance, labels: config.labels };
-    if (!config.pushgateway) {
-      this.#log.warn('no pushgateway configured: writing what would be pushed to stdout');
-      return { loaded, target, sink: undefined, outlets: [stdoutOutlet(this.#opts.stdout)] };
+    const identity: Identity = { job: config.job, instance: await resolveInstance(config.instance), labels: config.labels };
+    const ctx: SinkContext = { mode: 'run', dryRun: false, stdout: this.#opts.stdout, log: this.#log, stats: this.#stats, version: this.#opts.version };
+    const outputs: Output[] = [];
+    for (const [name, kind] of Object.entries(SINKS) as [keyof typeof SINKS, SinkKind<unknown>][]) {
+      const settings = config[name];
+      if (settings === undefined) continue;
+      const key = JSON.stringify({ name, settings, identity });
+      outputs.push(previous.find((o) => o.key === key) ?? { key, sinks: await kind.create(settings, ctx) });
     }
-    const sink = await PushgatewaySink.create(config.pushgateway);
-    const { max_backoff: maxBackoffMs } = config.pushgateway;
-    const outlets = config.pushgateway.url.map((base) =>
-      gatewayOutlet({ sink, base, maxBackoffMs, log: this.#log, stats: this.#stats, onUp: () => void this.#removeStaleGroups(base) }),
-    );
-    return { loaded, target, sink, outlets };
+    if (outputs.length === 0) {
+      this.#log.warn('no output configured: writing what would be pushed to stdout');
+      const { gatewayPreview } = await import('../sinks/stdout.js');
+      outputs.push({ key: 'stdout', sinks: [gatewayPreview(this.#opts.stdout)] });
+    }
+    return { loaded, identity, outputs, sinks: outputs.flatMap((o) => o.sinks) };
   }
 
   async #run(def: CheckDef, dueMs: number): Promise<void> {
@@ -179,72 +191,27 @@ export class Daemon {
     if (result.success) this.#log.debug('check ok', { check: def.name, duration_seconds: result.durationSeconds, lateness_seconds: lateness });
     else this.#log.warn(result.timedOut ? 'check timed out' : 'check failed', { check: def.name, reason: result.error, exit_code: result.exitCode, lateness_seconds: lateness });
     // The check may have been removed or replaced by a reload while it ran: its result is stale then.
-    const current = this.#wiring!.loaded.checks.find((c) => c.name === def.name);
+    const wiring = this.#wiring!;
+    const current = wiring.loaded.checks.find((c) => c.name === def.name);
     if (!current || !sameCheck(current, def)) return;
-    const { key, body } = resultGroup(result, this.#wiring!.target);
-    this.#publish(key, { method: config.pushgateway?.method === 'post' ? 'POST' : 'PUT', body });
+    // Not awaited: delivery has its own queues, and a down output must not hold the next run.
+    void deliver(reportOf(result, wiring.identity), wiring.sinks);
   }
 
-  #publish(key: GroupingKey, op: Parameters<Outlet['enqueue']>[1]): void {
-    for (const o of this.#wiring!.outlets) o.enqueue(key, op);
-  }
-
-  #checkKey(name: string, wiring: Wiring = this.#wiring!): GroupingKey {
-    const { job, instance, labels } = wiring.target;
-    return groupingKey(job, instance, name, labels);
-  }
-
-  #agentKey(wiring: Wiring = this.#wiring!): GroupingKey {
-    const { job, instance, labels } = wiring.target;
-    return groupingKey(job, instance, undefined, labels);
-  }
-
-  #ownKeys(wiring: Wiring): GroupingKey[] {
-    return [this.#agentKey(wiring), ...wiring.loaded.checks.map((c) => this.#checkKey(c.name, wiring))];
+  /** Stale groups, files and series of this instance that no current check owns, at every sink. */
+  #purge(wiring: Wiring): void {
+    const keep: Keep = { checks: wiring.loaded.checks.map((c) => c.name), agent: true };
+    for (const sink of wiring.sinks) void sink.purge(wiring.identity, keep);
   }
 
   #startAgentGroup(): void {
     clearInterval(this.#agentTimer);
     this.#publishAgentGroup();
-    const every = this.#wiring!.loaded.config.defaults.intervalMs;
-    this.#agentTimer = setInterval(() => this.#publishAgentGroup(), every);
+    this.#agentTimer = setInterval(() => this.#publishAgentGroup(), this.#wiring!.loaded.config.defaults.interval);
   }
 
   #publishAgentGroup(): void {
-    this.#publish(this.#agentKey(), { method: 'PUT', body: serialize(this.#stats.families()) });
+    const { identity, sinks } = this.#wiring!;
+    void deliver(agentReport(identity, this.#stats, sinks, Date.now()), sinks);
   }
-
-  /** Deletes groups of this job and instance that no current check owns, at every gateway (or one). */
-  async #removeStaleGroups(only?: string): Promise<void> {
-    const wiring = this.#wiring!;
-    if (!wiring.sink) return;
-    const { job, instance } = wiring.target;
-    for (const [i, base] of wiring.loaded.config.pushgateway!.url.entries()) {
-      if (only !== undefined && base !== only) continue;
-      let listed: Record<string, string>[];
-      try {
-        listed = await wiring.sink.listGroups(base);
-      } catch (err) {
-        this.#log.debug('cannot list groups yet; will look again when the gateway answers', { gateway: wiring.outlets[i]!.target, error: (err as Error).message });
-        continue;
-      }
-      for (const key of staleGroups(listed, job, instance, this.#ownKeys(wiring))) {
-        this.#log.info('deleting a stale group no check owns', { gateway: wiring.outlets[i]!.target, group: describeKey(key) });
-        wiring.outlets[i]!.enqueue(key, { method: 'DELETE' });
-      }
-    }
-  }
-}
-
-/** What forces a full rebuild: the gateways, their settings, and the grouping key. */
-function wiringKey(l: Loaded): string {
-  const { pushgateway, instance, labels } = l.config;
-  return JSON.stringify({ pushgateway, instance, labels });
-}
-
-/** Equal but for where the check is written (the same object on every run until a reload). */
-function sameCheck(a: CheckDef, b: CheckDef): boolean {
-  if (a === b) return true;
-  const strip = ({ file: _f, line: _l, col: _c, ...rest }: CheckDef) => rest;
-  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }

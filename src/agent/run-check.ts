@@ -12,6 +12,8 @@ import type { MetricFamily } from '../metrics/types.js';
 
 export interface CheckResult {
   readonly check: CheckDef;
+  /** When the run started, in ms since the epoch. */
+  readonly startedAtMs: number;
   readonly success: boolean;
   readonly durationSeconds: number;
   readonly exitCode: number;
@@ -30,12 +32,15 @@ export interface RunCheckDeps {
   readonly reservedLabels: readonly string[];
   /** Monotonic milliseconds. */
   readonly now?: () => number;
+  /** Wall-clock milliseconds since the epoch. */
+  readonly clock?: () => number;
 }
 
 const TIMED_OUT = Symbol('timed out');
 
 export async function runCheck(def: CheckDef, deps: RunCheckDeps): Promise<CheckResult> {
   const now = deps.now ?? performance.now.bind(performance);
+  const startedAtMs = (deps.clock ?? Date.now)();
   const started = now();
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -50,7 +55,7 @@ export async function runCheck(def: CheckDef, deps: RunCheckDeps): Promise<Check
   clearTimeout(timer);
   // Microseconds are all a duration gauge can honestly claim; the rest is float noise.
   const durationSeconds = Math.round((now() - started) * 1000) / 1e6;
-  const base = { check: def, durationSeconds };
+  const base = { check: def, startedAtMs, durationSeconds };
   if (outcome === TIMED_OUT) {
     controller.abort();
     const reason = `timed out after ${formatDuration(def.timeoutMs)}`;

@@ -1,14 +1,18 @@
 /**
- * `pushagent once`: one pass over the checks (all, or those named), run concurrently; each result
- * is pushed as soon as it is ready; one summary line per check on stderr.
+ * `pushagent once`: one pass over the checks (all, or those named), at most `--concurrency` at a
+ * time; every configured sink gets each result (a gateway as soon as it is ready; remote_write one
+ * request at the end); one summary line per check on stderr.
  */
-import { resultGroup } from '../agent/group.js';
+import { deliver, reportOf } from '../agent/deliver.js';
+import { limited } from '../agent/limit.js';
 import { runCheck, type CheckResult } from '../agent/run-check.js';
-import { GROUPING_LABELS } from '../config/load.js';
 import { formatDuration } from '../config/duration.js';
+import { GROUPING_LABELS } from '../config/load.js';
 import { resolveInstance } from '../host.js';
-import type { DeliveryOutcome, Sink } from '../sinks/sink.js';
-import { stdoutSink } from '../sinks/stdout.js';
+import { createLogger } from '../log.js';
+import { AgentStats } from '../metrics/agent-stats.js';
+import { anySink, createSinks } from '../sinks/registry.js';
+import type { DeliveryOutcome, Identity, Sink } from '../sinks/sink.js';
 import { EXIT, type CommandIo } from './io.js';
 import { loadOrReport, reportError } from './load-or-report.js';
 
@@ -16,9 +20,13 @@ export interface OnceOptions {
   readonly config?: string | undefined;
   readonly check?: readonly string[] | undefined;
   readonly dryRun?: boolean | undefined;
+  /** Checks running at once (default DEFAULT_CONCURRENCY). */
+  readonly concurrency?: number | undefined;
+  readonly version?: string | undefined;
 }
 
 export const MAX_OUTPUT_BYTES = 1024 * 1024;
+export const DEFAULT_CONCURRENCY = 32;
 
 export async function once(opts: OnceOptions, io: CommandIo): Promise<number> {
   const loaded = await loadOrReport(opts.config, io);
@@ -31,49 +39,51 @@ export async function once(opts: OnceOptions, io: CommandIo): Promise<number> {
     return EXIT.invalid;
   }
   const checks = wanted.length > 0 ? loaded.checks.filter((c) => wanted.includes(c.name)) : loaded.checks;
+  const version = opts.version ?? '0.0.0';
+  const printing = opts.dryRun === true || !anySink(config);
 
-  let instance: string;
-  let sink: Sink;
+  let identity: Identity;
+  let sinks: Sink[];
   try {
-    instance = await resolveInstance(config.instance);
-    if (opts.dryRun || !config.pushgateway) {
-      if (!opts.dryRun) io.err('no pushgateway configured: printing what would be pushed to stdout\n');
-      sink = stdoutSink(io.out);
-    } else {
-      // Loaded only to push: --dry-run and stdout need no HTTP client.
-      const { PushgatewaySink } = await import('../sinks/pushgateway.js');
-      sink = await PushgatewaySink.create(config.pushgateway);
-    }
+    identity = { job: config.job, instance: await resolveInstance(config.instance), labels: config.labels };
+    if (!opts.dryRun && printing) io.err('no output configured: printing what would be pushed to stdout\n');
+    // Failures come back as outcomes and summary lines; the sinks' own log stays quiet.
+    const log = createLogger({ level: 'error', json: false, write: () => {} });
+    sinks = await createSinks(config, { mode: 'once', dryRun: opts.dryRun === true, stdout: io.out, log, stats: new AgentStats(version), version });
   } catch (err) {
     reportError(err, io);
     return EXIT.invalid;
   }
 
-  const target = { job: config.pushgateway?.job ?? 'pushagent', instance, labels: config.labels };
-  const deps = {
-    maxOutputBytes: MAX_OUTPUT_BYTES,
-    reservedLabels: [...GROUPING_LABELS, ...Object.keys(config.labels)],
-  };
+  const deps = { maxOutputBytes: MAX_OUTPUT_BYTES, reservedLabels: [...GROUPING_LABELS, ...Object.keys(config.labels)] };
+  const running = limited(checks, opts.concurrency ?? DEFAULT_CONCURRENCY, (def) => runCheck(def, deps));
   const width = Math.max(0, ...checks.map((c) => c.name.length));
   let checkFailed = false;
   let pushFailed = false;
-  // Checks run concurrently; a gateway gets each result as soon as it is ready, while stdout gets
-  // them in check order so the printed text is deterministic.
-  const ordered = opts.dryRun || !config.pushgateway;
-  const running = checks.map((def) => runCheck(def, deps));
-  const deliver = async (pending: Promise<CheckResult>): Promise<void> => {
-    const result = await pending;
-    const { key, body } = resultGroup(result, target);
-    const outcomes = await sink.write(key, body);
+  const report = (result: CheckResult, outcomes: readonly DeliveryOutcome[]): void => {
     checkFailed ||= !result.success;
     pushFailed ||= outcomes.some((o) => !o.ok);
     io.err(summary(result, outcomes, width));
   };
+  let closing: Promise<unknown> | undefined;
+  const closeAll = (): Promise<unknown> => (closing ??= Promise.all(sinks.map((s) => s.close(config.shutdown_timeout))));
   try {
-    if (ordered) for (const pending of running) await deliver(pending);
-    else await Promise.all(running.map(deliver));
+    if (printing) {
+      // Printed in check order, so that the text is deterministic.
+      for (const pending of running) {
+        const result = await pending;
+        report(result, await deliver(reportOf(result, identity), sinks));
+      }
+    } else {
+      // Each result goes out as soon as it is ready; a sink that batches (remote_write) sends at close.
+      const delivered = await Promise.all(running.map(async (pending) => {
+        const result = await pending;
+        return { result, outcomes: deliver(reportOf(result, identity), sinks).then((o) => report(result, o)) };
+      }));
+      await Promise.all([closeAll(), ...delivered.map((d) => d.outcomes)]);
+    }
   } finally {
-    await sink.close();
+    await closeAll();
   }
   return pushFailed ? EXIT.pushFailed : checkFailed ? EXIT.checkFailed : EXIT.ok;
 }

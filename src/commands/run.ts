@@ -23,7 +23,38 @@ export interface RunIo extends CommandIo {
 
 export async function run(opts: RunOptions, io: RunIo): Promise<number> {
   const log = createLogger({ level: opts.logLevel, json: io.json, write: io.err });
-  let daemon: Daemon;
+  // Signals first: a SIGHUP while starting (loading, waiting for `hostname -f`) would otherwise kill
+  // the process. A HUP then means "load again once started"; a TERM, "stop once started".
+  let daemon: Daemon | undefined;
+  let reloading: Promise<void> = Promise.resolve();
+  let hupWhileStarting = false;
+  let stopRequested: NodeJS.Signals | undefined;
+  let resolveStopped: (code: number) => void = () => {};
+  const stopped = new Promise<number>((resolve) => (resolveStopped = resolve));
+  const reload = (): void => {
+    log.info('SIGHUP: reloading');
+    const d = daemon!;
+    reloading = reloading
+      .then(() => d.reload())
+      .catch((err: unknown) => log.error('reload failed: keeping the running configuration', { error: String(err) }));
+  };
+  const stop = (signal: NodeJS.Signals): void => {
+    log.info(`${signal}: stopping`);
+    // Not after a reload in progress: a reload that hangs must not hold the stop.
+    void daemon!.stop().then(() => resolveStopped(EXIT.ok));
+  };
+  io.on('SIGHUP', () => {
+    if (stopRequested) return;
+    if (!daemon) hupWhileStarting = true;
+    else reload();
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    io.on(signal, () => {
+      if (stopRequested) return;
+      stopRequested = signal;
+      if (daemon) stop(signal);
+    });
+  }
   try {
     daemon = await Daemon.start({
       configFile: opts.config,
@@ -40,26 +71,7 @@ export async function run(opts: RunOptions, io: RunIo): Promise<number> {
     for (const line of lines) log.error(line);
     return EXIT.invalid;
   }
-  return new Promise((resolve) => {
-    let reloading = Promise.resolve();
-    let stopping = false;
-    io.on('SIGHUP', () => {
-      if (stopping) return;
-      log.info('SIGHUP: reloading');
-      reloading = reloading
-        .then(() => daemon.reload())
-        .then(
-          () => undefined,
-          (err: unknown) => log.error('reload failed: keeping the running configuration', { error: String(err) }),
-        );
-    });
-    const stop = (signal: NodeJS.Signals) => () => {
-      if (stopping) return;
-      stopping = true;
-      log.info(`${signal}: stopping`);
-      void reloading.then(() => daemon.stop()).then(() => resolve(EXIT.ok));
-    };
-    io.on('SIGTERM', stop('SIGTERM'));
-    io.on('SIGINT', stop('SIGINT'));
-  });
+  if (stopRequested) stop(stopRequested);
+  else if (hupWhileStarting) reload();
+  return stopped;
 }

@@ -66,7 +66,7 @@ export const pushgatewaySchema = z
       .describe(
         'The Pushgateway (http:// or https://), or a list: every push goes to each. Credentials in a URL (http://user:pass@host:9091, percent-encoded) are its basic auth.',
       ),
-    job: nonEmptyString.default('pushagent').describe('The job label of every group.'),
+    job: nonEmptyString.optional().describe('The job label: the same as the top-level `job` (kept for older configs; set one of them).'),
     // prefault rather than default: durations' defaults are written as a user would, so the JSON Schema shows "5s".
     timeout: duration.prefault('5s').describe('The deadline of each HTTP request.'),
     method: z.enum(['put', 'post']).default('put').describe("put replaces the check's whole group; post replaces only the metrics it sends."),
@@ -77,14 +77,54 @@ export const pushgatewaySchema = z
     max_backoff: duration.prefault('10s').describe('`run` only: the longest wait between retries of a push while a gateway is down.'),
   })
   .superRefine((pg, ctx) => {
-    // Credentials in a URL are that URL's basic auth; with an auth section too, which one is meant?
-    if (pg.auth === undefined) return;
     const urls = Array.isArray(pg.url) ? pg.url.map((u, i) => [u, ['url', i]] as const) : [[pg.url, ['url']] as const];
-    for (const [u, path] of urls) {
-      if (hasCredentials(u)) ctx.addIssue({ code: 'custom', path: [...path], message: 'credentials in the URL and an auth section: use one' });
-    }
+    for (const [u, path] of urls) credentialsTwice(u, pg.auth, [...path], ctx);
   })
   .transform(({ url: u, ...rest }) => ({ url: Array.isArray(u) ? u : [u], ...rest }));
+
+/** Credentials in a URL are that URL's basic auth; with an auth section too, which one is meant? */
+function credentialsTwice(u: string, a: unknown, path: (string | number)[], ctx: z.RefinementCtx): void {
+  if (a !== undefined && hasCredentials(u)) ctx.addIssue({ code: 'custom', path, message: 'credentials in the URL and an auth section: use one' });
+}
+
+/** Headers pushagent sets itself on a remote-write request (the protocol's, and auth's). */
+const RESERVED_HEADERS = ['authorization', 'content-encoding', 'content-length', 'content-type', 'host', 'user-agent', 'x-prometheus-remote-write-version'];
+
+const count = (what: string, min: number, max: number) => {
+  const error = (iss: { input?: unknown }): string => `expected ${what}, a whole number from ${min} to ${max}, got ${describeValue(iss.input)}`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+};
+
+export const remoteWriteEntrySchema = z
+  .strictObject({
+    url: url.describe('The receiver\'s remote-write endpoint, e.g. http://mimir:9009/api/v1/push, http://victoria:8428/api/v1/write, http://prometheus:9090/api/v1/write.'),
+    timeout: duration.prefault('10s').describe('The deadline of each request, from when it is sent.'),
+    headers: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: (iss) => `invalid HTTP header name ${describeValue(iss.input)}` }),
+        nonEmptyString,
+      )
+      .default({})
+      .superRefine((h, ctx) => {
+        for (const name of Object.keys(h).filter((n) => RESERVED_HEADERS.includes(n.toLowerCase()))) {
+          ctx.addIssue({ code: 'custom', path: [name], message: `header "${name}" is set by pushagent itself${name.toLowerCase() === 'authorization' ? ' (use `auth`)' : ''}` });
+        }
+      })
+      .describe('Extra HTTP headers on every request, e.g. X-Scope-OrgID for a Mimir tenant.'),
+    auth: auth.optional().describe('Basic auth or a bearer token, as for pushgateway.'),
+    tls: tls.optional().describe('TLS settings for an https:// URL, as for pushgateway.'),
+    max_samples_per_send: count('the samples per request', 1, 100_000).default(2000).describe('`run`: at most this many samples per request; more wait for the next one.'),
+    max_backlog: count('the samples kept while the receiver is down', 1, 10_000_000)
+      .default(100_000)
+      .describe('`run`: the samples kept for the receiver while it is down or slow; when full, the oldest are dropped (and counted).'),
+    max_age: duration.prefault('1h').describe('`run`: samples older than this are dropped instead of sent (receivers refuse old samples).'),
+    max_backoff: duration.prefault('10s').describe('`run`: the longest wait between retries while the receiver is down.'),
+  })
+  .superRefine((rw, ctx) => credentialsTwice(rw.url, rw.auth, ['url'], ctx));
+
+export const remoteWriteSchema = z
+  .array(remoteWriteEntrySchema, { error: (iss) => `expected a list of receivers (each with a url), got ${describeValue(iss.input)}` })
+  .min(1, { error: 'expected at least one receiver' });
 
 function hasCredentials(u: string): boolean {
   try {
@@ -95,9 +135,13 @@ function hasCredentials(u: string): boolean {
 }
 
 export const agentSchema = z.strictObject({
+  job: nonEmptyString.optional().describe('The job label of every series, at every output. Default: pushagent.'),
   pushgateway: pushgatewaySchema
     .optional()
-    .describe('Where results go. Without it, `once` prints what it would push and `run` writes every group to stdout.'),
+    .describe('Pushgateways to push to. Any outputs may be configured together; with none, `once` and `run` print what they would send on stdout.'),
+  remote_write: remoteWriteSchema
+    .optional()
+    .describe('Prometheus remote-write receivers (Prometheus, Mimir, VictoriaMetrics, Thanos Receive, Cortex) to write every result to, keeping history.'),
   instance: nonEmptyString.optional().describe("The instance label. Default: the host's FQDN, as `hostname -f` prints it."),
   labels: labels
     .default({})
@@ -119,4 +163,7 @@ export const agentSchema = z.strictObject({
 });
 
 export type PushgatewayConfig = z.output<typeof pushgatewaySchema>;
+export type RemoteWriteConfig = z.output<typeof remoteWriteEntrySchema>;
+export type AuthConfig = z.output<typeof auth>;
+export type TlsConfig = z.output<typeof tls>;
 export type AgentFileConfig = z.output<typeof agentSchema>;

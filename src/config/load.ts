@@ -8,26 +8,25 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, fileErrorReason, type Problem } from '../errors.js';
-import type { Labels } from '../metrics/types.js';
-import { agentSchema, type PushgatewayConfig } from './agent-schema.js';
+import { agentSchema, type AgentFileConfig } from './agent-schema.js';
 import type { CheckDef } from './check-def.js';
 import { expandDocument } from './env-vars.js';
 import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
 import { loadChecks } from './load-checks.js';
-import { locate, parseYaml, valueAt, type YamlSource } from './yaml-source.js';
+import { locate, parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
 
-export interface AgentConfig {
+/**
+ * The configuration as the schema outputs it (defaults filled in, durations in ms), with every
+ * `*_file` made absolute against the config file's folder, plus what is derived from it.
+ */
+export type AgentConfig = Omit<AgentFileConfig, 'job' | 'checks_dir'> & {
   /** The config file, or undefined for the zero-configuration default. */
   readonly file: string | undefined;
-  /** Its secret and TLS files are absolute: resolved against the config file's folder. */
-  readonly pushgateway: PushgatewayConfig | undefined;
-  readonly instance: string | undefined;
-  readonly labels: Labels;
+  /** The job label of every series: `job`, else the older `pushgateway.job`, else pushagent. */
+  readonly job: string;
+  /** `checks_dir`, absolute. */
   readonly checksDir: string;
-  readonly defaults: { readonly intervalMs: number; readonly timeoutMs: number; readonly killGraceMs: number };
-  readonly shutdownTimeoutMs: number;
-  readonly deleteOnShutdown: boolean;
-}
+};
 
 export interface Loaded {
   readonly config: AgentConfig;
@@ -48,16 +47,7 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
   const display = (file: string): string => displayPath(opts.cwd, file);
   const found = await findConfig(opts, display);
   const problems: Problem[] = [...found.problems];
-  let config: AgentConfig = {
-    file: undefined,
-    pushgateway: undefined,
-    instance: undefined,
-    labels: {},
-    checksDir: path.resolve(opts.cwd, 'checks'),
-    defaults: { intervalMs: 15_000, timeoutMs: 10_000, killGraceMs: 2000 },
-    shutdownTimeoutMs: 5000,
-    deleteOnShutdown: false,
-  };
+  let config = configFrom(agentSchema.parse({}), undefined, opts.cwd);
   if (found.file !== undefined && found.text !== undefined) {
     const { source, problems: syntax } = parseYaml(display(found.file), found.text);
     problems.push(...syntax);
@@ -80,21 +70,16 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
       if (c.instance === 'localhost') {
         problems.push({ ...locate(source, ['instance']), message: 'instance "localhost" would mix every host into one series: set the host\'s FQDN' });
       }
-      config = {
-        file: found.file,
-        pushgateway: c.pushgateway && resolveFiles(c.pushgateway, dir),
-        instance: c.instance,
-        labels: c.labels,
-        checksDir: path.resolve(dir, c.checks_dir),
-        defaults: { intervalMs: c.defaults.interval, timeoutMs: c.defaults.timeout, killGraceMs: c.defaults.kill_grace },
-        shutdownTimeoutMs: c.shutdown_timeout,
-        deleteOnShutdown: c.delete_on_shutdown,
-      };
+      if (c.job !== undefined && c.pushgateway?.job !== undefined && c.job !== c.pushgateway.job) {
+        problems.push({ ...locate(source, ['pushgateway', 'job']), message: `pushgateway.job "${c.pushgateway.job}" differs from job "${c.job}": every output carries one job label; set only \`job\`` });
+      }
+      config = configFrom(c, found.file, dir);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const { interval, timeout, kill_grace } = config.defaults;
   const { checks, problems: checkProblems } = await loadChecks(config.checksDir, {
-    defaults: config.defaults,
+    defaults: { intervalMs: interval, timeoutMs: timeout, killGraceMs: kill_grace },
     reservedLabels: [...GROUPING_LABELS, ...Object.keys(config.labels)],
     display,
   });
@@ -108,30 +93,33 @@ export function displayPath(cwd: string, file: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
-/** The files `pushgateway` names, as [section, key]: the sink reads them when it starts. */
-const GATEWAY_FILES = [
-  ['auth', 'password_file'],
-  ['auth', 'bearer_token_file'],
-  ['tls', 'ca_file'],
-  ['tls', 'cert_file'],
-  ['tls', 'key_file'],
-] as const;
+function configFrom(c: AgentFileConfig, file: string | undefined, dir: string): AgentConfig {
+  const { job, checks_dir: checksDir, ...rest } = withAbsoluteFiles(c, dir);
+  return { ...rest, file, job: job ?? c.pushgateway?.job ?? 'pushagent', checksDir: path.resolve(dir, checksDir) };
+}
 
-/** `pg` with its secret and TLS files resolved against `dir`, like `checks_dir` (absolute ones unchanged). */
-function resolveFiles(pg: PushgatewayConfig, dir: string): PushgatewayConfig {
-  const resolved = (section: Record<string, unknown>, keys: readonly string[]) =>
-    Object.fromEntries(Object.entries(section).map(([k, v]) => [k, keys.includes(k) && typeof v === 'string' ? path.resolve(dir, v) : v]));
-  const keysOf = (section: string) => GATEWAY_FILES.filter(([s]) => s === section).map(([, k]) => k);
-  return {
-    ...pg,
-    ...(pg.auth && { auth: resolved(pg.auth, keysOf('auth')) as PushgatewayConfig['auth'] }),
-    ...(pg.tls && { tls: resolved(pg.tls, keysOf('tls')) as PushgatewayConfig['tls'] }),
-  };
+/** Every `*_file` value of the config, as [its path in the document, the value]. */
+function fileKeys(data: unknown, at: YamlPath = []): [YamlPath, string][] {
+  if (data === null || typeof data !== 'object') return [];
+  return Object.entries(data).flatMap(([k, v]): [YamlPath, string][] => {
+    const here = [...at, Array.isArray(data) ? Number(k) : k];
+    if (k.endsWith('_file') && typeof v === 'string' && v !== '') return [[here, v]];
+    return fileKeys(v, here);
+  });
+}
+
+/** `c` with every `*_file` resolved against `dir`, like `checks_dir` (absolute ones unchanged). */
+function withAbsoluteFiles<T>(c: T, dir: string): T {
+  if (c === null || typeof c !== 'object') return c;
+  if (Array.isArray(c)) return c.map((v) => withAbsoluteFiles(v, dir)) as T;
+  return Object.fromEntries(
+    Object.entries(c).map(([k, v]) => [k, k.endsWith('_file') && typeof v === 'string' ? path.resolve(dir, v) : withAbsoluteFiles(v, dir)]),
+  ) as T;
 }
 
 /**
- * A problem, located at its key's value, for every secret or TLS file of the document (`raw`) that
- * cannot be read; a value that already has a problem (a bad type, an unset variable) is skipped.
+ * A problem, located at its value, for every secret, TLS or other `*_file` of the document (`raw`)
+ * that cannot be read; a value that already has a problem (a bad type, an unset variable) is skipped.
  */
 async function unreadableFiles(
   raw: unknown,
@@ -141,14 +129,12 @@ async function unreadableFiles(
   known: readonly Problem[],
 ): Promise<Problem[]> {
   const problems: Problem[] = [];
-  for (const [section, key] of GATEWAY_FILES) {
-    const value = valueAt(raw, ['pushgateway', section, key]);
-    if (typeof value !== 'string' || value === '') continue;
-    const at = locate(source, ['pushgateway', section, key]);
+  for (const [where, value] of fileKeys(raw)) {
+    const at = locate(source, where);
     if (known.some((p) => p.file === at.file && p.line === at.line && p.col === at.col)) continue;
     const file = path.resolve(dir, value);
     const reason = await unreadable(file);
-    if (reason !== undefined) problems.push({ ...at, message: `pushgateway.${section}.${key}: cannot read ${display(file)}: ${reason}` });
+    if (reason !== undefined) problems.push({ ...at, message: `${where.join('.')}: cannot read ${display(file)}: ${reason}` });
   }
   return problems;
 }

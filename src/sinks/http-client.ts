@@ -1,23 +1,31 @@
 /**
- * HTTP for the Pushgateway sink: one keep-alive connection per gateway (node:http agents with
- * maxSockets 1), a deadline per request covering connect, send and the whole answer, and on https
- * requests sent only once the TLS handshake is done.
- *
- * node:http, not undici: loading undici and compiling its WebAssembly HTTP parser cost `once` about
- * 60 ms of its start (bench/, "One-shot start"), for about 0.02 ms less CPU per request.
+ * HTTP for every sink, through undici: a keep-alive `Pool` per origin (one connection unless told
+ * otherwise), a deadline per request that starts when the request is sent (time spent waiting for
+ * a free connection does not count), and at most `maxBodyBytes` of any answer read: the rest is
+ * discarded, so a server answering with an endless body costs nothing but that prefix.
  */
-import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
-import type { AgentOptions } from 'node:https';
-import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
+import { Pool, errors } from 'undici';
 
 export interface HttpClientOptions {
-  /** Whether any URL is https: node:https is loaded only then. */
-  readonly https: boolean;
   readonly ca?: string | undefined;
   readonly cert?: string | undefined;
   readonly key?: string | undefined;
   readonly rejectUnauthorized: boolean;
+  /** Connections per origin: 1 for the daemon's queues, a few for `once`. */
+  readonly connections?: number;
+  /** Sent as `User-Agent` unless a request sets its own. */
+  readonly userAgent?: string;
+  /** How much of an answer's body is read (for the error message); the rest is discarded. */
+  readonly maxBodyBytes?: number;
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  /** At most maxBodyBytes of the body, decoded as UTF-8. */
+  readonly text: string;
+  /** Whether the body was longer than what `text` holds. */
+  readonly truncated: boolean;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /** What the deadline ends a request with. */
@@ -28,41 +36,34 @@ export class TimedOut extends Error {
   }
 }
 
-/** A request's failure, with how much its connection had read (nothing: refused at the handshake). */
+/** A request's failure: the socket's error code, and how much the connection had read (0: refused at the handshake). */
 export type RequestError = NodeJS.ErrnoException & { bytesRead?: number };
 
-interface Transport {
-  readonly request: typeof import('node:http').request;
-  readonly agent: Agent;
-}
+export const MAX_BODY_BYTES = 64 * 1024;
 
 export class HttpClient {
-  readonly #http: Transport;
-  readonly #https: Transport | undefined;
+  readonly #opts: HttpClientOptions;
+  readonly #origins = new Map<string, Origin>();
   /** Requests under way: close() lets them finish. */
   readonly #inflight = new Set<Promise<unknown>>();
 
-  private constructor(http: Transport, https: Transport | undefined) {
-    this.#http = http;
-    this.#https = https;
+  private constructor(opts: HttpClientOptions) {
+    this.#opts = opts;
   }
 
   static async create(o: HttpClientOptions): Promise<HttpClient> {
-    const keepAlive = { keepAlive: true, maxSockets: 1 };
-    const http = await import('node:http');
-    const https = o.https ? await import('node:https') : undefined;
-    const tls = { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized };
-    return new HttpClient(
-      { request: http.request, agent: new http.Agent(keepAlive) },
-      https && { request: https.request, agent: handshakeFirst(https, { ...keepAlive, ...tls }) },
-    );
+    return new HttpClient(o);
   }
 
-  /** Status and whole body; rejects with TimedOut at the deadline, or a RequestError. */
-  async request(url: string, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<{ status: number; text: string }> {
-    const transport = url.startsWith('https:') ? this.#https : this.#http;
-    if (!transport) throw new Error(`no https transport for ${url}`);
-    const pending = exchange(transport, url, method, headers, body, timeoutMs);
+  /** Status and (a bounded prefix of the) body; rejects with TimedOut at the deadline, or a RequestError. */
+  async request(
+    url: string,
+    method: string,
+    headers: Record<string, string>,
+    body: string | Uint8Array | undefined,
+    timeoutMs: number,
+  ): Promise<HttpAnswer> {
+    const pending = this.#exchange(new URL(url), method, headers, body, timeoutMs);
     this.#inflight.add(pending);
     try {
       return await pending;
@@ -74,67 +75,97 @@ export class HttpClient {
   /** Lets the requests under way finish (each has its deadline), then closes the connections. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.#inflight]);
-    this.#http.agent.destroy();
-    this.#https?.agent.destroy();
+    await Promise.allSettled([...this.#origins.values()].map((o) => o.pool.destroy()));
+    this.#origins.clear();
+  }
+
+  #origin(origin: string): Origin {
+    let o = this.#origins.get(origin);
+    if (!o) {
+      const { ca, cert, key, rejectUnauthorized, connections = 1 } = this.#opts;
+      // undici's own timeouts stay as a backstop; the deadline above is what ends a request.
+      const pool = new Pool(origin, { connections, pipelining: 1, connect: { ca, cert, key, rejectUnauthorized } });
+      o = new Origin(pool, connections);
+      this.#origins.set(origin, o);
+    }
+    return o;
+  }
+
+  async #exchange(url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | undefined, timeoutMs: number): Promise<HttpAnswer> {
+    const origin = this.#origin(url.origin);
+    // At most `connections` requests per origin are handed to undici, so none waits inside its pool:
+    // the deadline starts when the request gets a connection, and a queue of pushes ahead of it
+    // does not eat into it.
+    await origin.slot();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new TimedOut(timeoutMs)), timeoutMs);
+    try {
+      return await this.#send(origin.pool, url, method, headers, body, controller.signal);
+    } catch (err) {
+      throw controller.signal.aborted ? controller.signal.reason : translate(err);
+    } finally {
+      clearTimeout(timer);
+      origin.release();
+    }
+  }
+
+  async #send(pool: Pool, url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | undefined, signal: AbortSignal): Promise<HttpAnswer> {
+    const limit = this.#opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    const all = this.#opts.userAgent && !('user-agent' in headers) ? { 'user-agent': this.#opts.userAgent, ...headers } : headers;
+    const res = await pool.request({ path: url.pathname + url.search, method: method as 'GET', headers: all, body, signal });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      const room = limit - size;
+      if (chunk.length > room) {
+        chunks.push(chunk.subarray(0, room));
+        size = limit;
+        truncated = true;
+        // The rest is discarded: destroying the body closes that connection instead of reading on.
+        res.body.destroy();
+        break;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+    return { status: res.statusCode, text: Buffer.concat(chunks).toString('utf8'), truncated, headers: res.headers };
   }
 }
 
-function exchange(t: Transport, url: string, method: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    let req: ClientRequest | undefined;
-    let done = false;
-    const settle = (err: unknown, answer?: { status: number; text: string }): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      if (answer) return resolve(answer);
-      if (!(err instanceof TimedOut) && typeof err === 'object' && err !== null) Object.assign(err, { bytesRead: req?.socket?.bytesRead });
-      reject(err);
-      req?.destroy();
-    };
-    const timer = setTimeout(() => settle(new TimedOut(timeoutMs)), timeoutMs);
-    try {
-      req = t.request(url, { method, headers, agent: t.agent });
-    } catch (err) {
-      settle(err);
+/** A pool and the slots that keep requests out of its internal queue. */
+class Origin {
+  readonly pool: Pool;
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(pool: Pool, connections: number) {
+    this.pool = pool;
+    this.#free = connections;
+  }
+
+  async slot(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free -= 1;
       return;
     }
-    req.on('error', (err) => settle(err));
-    req.on('response', (res: IncomingMessage) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('error', (err) => settle(err));
-      res.on('end', () => settle(undefined, { status: res.statusCode ?? 0, text }));
-      res.on('close', () => {
-        if (!res.complete) settle(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }));
-      });
-    });
-    req.end(body);
-  });
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free += 1;
+  }
 }
 
-/**
- * An https agent whose connections are handed to requests only once the TLS handshake is done. A
- * gateway refusing the handshake (no client certificate) then fails it with its alert
- * (ERR_SSL_SSLV3_ALERT_...), as tls.connect reports it; with the request already written to the
- * socket, Node reports the same refusal as a bare `write EPROTO`.
- */
-function handshakeFirst(https: typeof import('node:https'), options: AgentOptions): Agent {
-  const agent = new https.Agent(options);
-  const connect = agent.createConnection.bind(agent) as (o: object) => TLSSocket;
-  agent.createConnection = ((o: object, done: (err: Error | null, socket?: Duplex) => void) => {
-    const socket = connect(o);
-    const failed = (err: Error): void => {
-      socket.destroy();
-      done(err);
-    };
-    socket.once('error', failed);
-    socket.once('secureConnect', () => {
-      socket.off('error', failed);
-      done(null, socket);
-    });
-    return undefined;
-  }) as unknown as typeof agent.createConnection;
-  return agent;
+/** undici's errors as the sinks word them: the socket's own code, and how much it had read. */
+function translate(err: unknown): Error {
+  const e = err as RequestError & { socket?: { bytesRead?: number } };
+  if (e instanceof errors.SocketError) {
+    // "other side closed": the server hung up; code it as the reset it is.
+    return Object.assign(new Error(e.message, { cause: e }), { code: 'ECONNRESET', bytesRead: e.socket?.bytesRead ?? 0 });
+  }
+  if (e instanceof errors.RequestAbortedError) return Object.assign(new Error(e.message, { cause: e }), { code: 'ECONNRESET' });
+  return e;
 }

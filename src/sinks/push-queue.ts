@@ -5,6 +5,7 @@
  * other refusals are reported and dropped. Each gateway has its own queue: one down never delays
  * another.
  */
+import { backoffMs } from './backoff.js';
 import { describeKey, type GroupingKey } from './grouping-key.js';
 
 export type Op = { readonly method: 'PUT' | 'POST'; readonly body: string } | { readonly method: 'DELETE' };
@@ -36,7 +37,12 @@ export interface QueueOptions {
 interface Entry {
   readonly key: GroupingKey;
   readonly op: Op;
+  /** Settled when the operation is delivered, refused, superseded by a newer one or dropped. */
+  readonly done: (outcome: SendOutcome) => void;
 }
+
+const SUPERSEDED: SendOutcome = { ok: true };
+const DROPPED: SendOutcome = { ok: false, retryable: false, error: 'not delivered: the queue was closed' };
 
 export class PushQueue {
   readonly #opts: Required<Omit<QueueOptions, 'events'>> & { events: QueueEvents };
@@ -52,11 +58,18 @@ export class PushQueue {
     this.#opts = { maxBackoffMs: 10_000, baseBackoffMs: 250, concurrency: 4, random: Math.random, events: {}, ...opts };
   }
 
-  /** Queues `op` for the group, replacing an older operation still waiting for it. */
-  enqueue(key: GroupingKey, op: Op): void {
-    if (this.#closed) return;
-    this.#pending.set(describeKey(key), { key, op });
-    this.#pump();
+  /**
+   * Queues `op` for the group, replacing an older operation still waiting for it. Settles with the
+   * outcome of the operation's last attempt (retries included), or `ok` when a newer one replaced it.
+   */
+  enqueue(key: GroupingKey, op: Op): Promise<SendOutcome> {
+    if (this.#closed) return Promise.resolve(DROPPED);
+    return new Promise((done) => {
+      const id = describeKey(key);
+      this.#pending.get(id)?.done(SUPERSEDED);
+      this.#pending.set(id, { key, op, done });
+      this.#pump();
+    });
   }
 
   /** Operations waiting or in flight. */
@@ -79,6 +92,7 @@ export class PushQueue {
   /** Drops whatever is still waiting; nothing more is sent. */
   close(): void {
     this.#closed = true;
+    for (const entry of this.#pending.values()) entry.done(DROPPED);
     this.#pending.clear();
     clearTimeout(this.#timer);
   }
@@ -113,6 +127,7 @@ export class PushQueue {
     }
     this.#inflight.delete(id);
     if (outcome.ok) {
+      entry.done(outcome);
       events.attempt?.('success', entry.key, entry.op);
       if (this.#failures > 0) events.up?.(this.#failures);
       this.#failures = 0;
@@ -122,11 +137,12 @@ export class PushQueue {
       if (this.#failures === 0) events.down?.(outcome.error);
       this.#failures += 1;
       // A newer operation for the group may have arrived meanwhile: it wins.
-      if (!this.#pending.has(id) && !this.#closed) this.#pending.set(id, entry);
-      const ceiling = Math.min(this.#opts.maxBackoffMs, this.#opts.baseBackoffMs * 2 ** (this.#failures - 1));
-      // "Equal jitter": between half the ceiling and the ceiling, so gateways coming back are not stampeded.
-      this.#retryAt = Math.max(this.#retryAt, Date.now() + ceiling / 2 + (this.#opts.random() * ceiling) / 2);
+      if (this.#closed) entry.done(outcome);
+      else if (this.#pending.has(id)) entry.done(SUPERSEDED);
+      else this.#pending.set(id, entry);
+      this.#retryAt = Math.max(this.#retryAt, Date.now() + backoffMs(this.#failures, this.#opts));
     } else {
+      entry.done(outcome);
       events.attempt?.('rejected', entry.key, entry.op);
       events.rejected?.(entry.key, entry.op, outcome.error);
     }

@@ -1,183 +1,231 @@
 /**
- * Pushes groups to one or more Pushgateways over one keep-alive connection per gateway. Only 200
- * and 202 are success; anything else (3xx included) fails with the URL, the status and the
- * gateway's own reason from the body. Every request has a deadline. Credentials in a gateway's URL
- * are that gateway's basic auth: sent as a header, never in the URL requested, and shown as `***`.
+ * The Pushgateway sink: one per gateway URL. A report becomes its group (job, instance, check and
+ * the configured labels in the URL path) with a text 0.0.4 body, PUT (or POST, `method: post`).
+ * Only 200 and 202 are success; anything else (3xx included) fails with the URL, the status and the
+ * gateway's own reason. In `run` a queue per gateway keeps the newest operation of each group and
+ * retries it; when the gateway answers again, every group's latest is sent again and stale groups
+ * are looked for. Credentials in a URL are that gateway's basic auth: sent as a header, never in
+ * the URL requested, and shown as `***`.
  */
-import { readFile } from 'node:fs/promises';
 import type { PushgatewayConfig } from '../config/agent-schema.js';
 import { formatDuration } from '../config/duration.js';
 import { urlCredentials } from '../config/gateway-url.js';
-import { ConfigError, fileErrorReason, PushError, type PushAction } from '../errors.js';
-import { groupPath, type GroupingKey } from './grouping-key.js';
-import { HttpClient, TimedOut, type RequestError } from './http-client.js';
-import type { Op, SendOutcome } from './push-queue.js';
-import type { DeliveryOutcome, Sink } from './sink.js';
+import { PushError, type PushAction } from '../errors.js';
+import { serialize } from '../expose/text.js';
 import { redactSecrets } from '../log.js';
+import { canonicalKey, describeKey, groupingKey, groupPath, keyFromLabels, type GroupingKey } from './grouping-key.js';
+import { TimedOut, type HttpClient, type RequestError } from './http-client.js';
+import { basicAuth, httpSetup } from './http-setup.js';
+import { PushQueue, type Op, type SendOutcome } from './push-queue.js';
+import type { DeliveryOutcome, Identity, Keep, Report, Sink, SinkContext } from './sink.js';
+import { gatewayPreview } from './stdout.js';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
+export async function pushgatewaySinks(config: PushgatewayConfig, ctx: SinkContext): Promise<Sink[]> {
+  if (ctx.dryRun) return [gatewayPreview(ctx.stdout)];
+  // `once` pushes many groups at once: a few connections per gateway; the daemon's queue needs one.
+  const setup = await httpSetup('pushgateway', config, { version: ctx.version, connections: ctx.mode === 'once' ? 4 : 1 });
+  let open = config.url.length;
+  const release = async (): Promise<void> => {
+    open -= 1;
+    if (open === 0) await setup.client.close();
+  };
+  return config.url.map((base) => new PushgatewaySink(base, config, { ...setup, release }, ctx));
+}
+
+/** The group of a check's report (or of the agent's own metrics, without `check`). */
+export function groupOf(identity: Identity, check: string | undefined): GroupingKey {
+  return groupingKey(identity.job, identity.instance, check, identity.labels);
+}
+
+interface Connection {
+  readonly client: HttpClient;
+  readonly authorization: string | undefined;
+  readonly clientCert: boolean;
+  readonly release: () => Promise<void>;
+}
+
 export class PushgatewaySink implements Sink {
+  readonly target: string;
   readonly #config: PushgatewayConfig;
-  readonly #http: HttpClient;
-  /** Per configured URL: the URL to request (without credentials) and its Authorization header. */
-  readonly #gateways: ReadonlyMap<string, Gateway>;
+  readonly #ctx: SinkContext;
+  readonly #conn: Connection;
+  /** The URL to request paths under: no credentials, no trailing slash. */
+  readonly #url: string;
   readonly #authorization: string | undefined;
-  readonly #clientCert: boolean;
+  /** `run`: the queue, every group's latest operation, and what the last purge kept. */
+  readonly #queue: PushQueue | undefined;
+  readonly #latest = new Map<string, { key: GroupingKey; op: Op }>();
+  #lastPurge: { identity: Identity; keep: Keep } | undefined;
 
-  private constructor(config: PushgatewayConfig, http: HttpClient, authorization: string | undefined) {
+  constructor(base: string, config: PushgatewayConfig, conn: Connection, ctx: SinkContext) {
     this.#config = config;
-    this.#http = http;
-    this.#authorization = authorization;
-    this.#clientCert = config.tls?.cert_file !== undefined;
-    this.#gateways = new Map(config.url.map((base) => [base, this.#gateway(base)]));
+    this.#ctx = ctx;
+    this.#conn = conn;
+    const creds = urlCredentials(base);
+    this.#url = (creds?.url ?? base).replace(/\/+$/, '');
+    this.#authorization = creds ? basicAuth(creds.username, creds.password) : conn.authorization;
+    this.target = redactSecrets(base);
+    this.#queue = ctx.mode === 'run' ? this.#newQueue() : undefined;
   }
 
-  /**
-   * Reads the secret and TLS files now (the loader has checked they are readable), so a file gone
-   * since is a configuration error, not a failed push.
-   */
-  static async create(config: PushgatewayConfig): Promise<PushgatewaySink> {
-    const read = async (file: string | undefined, key: string): Promise<string | undefined> => {
-      if (file === undefined) return undefined;
-      try {
-        return await readFile(file, 'utf8');
-      } catch (err) {
-        throw new ConfigError([{ file, message: `cannot read pushgateway ${key}: ${fileErrorReason(err)}` }]);
-      }
-    };
-    const a = config.auth;
-    let authorization: string | undefined;
-    if (a?.username !== undefined) {
-      const password = a.password ?? (await read(a.password_file, 'auth.password_file'))?.trimEnd() ?? '';
-      authorization = basicAuth(a.username, password);
-    } else if (a?.bearer_token !== undefined || a?.bearer_token_file !== undefined) {
-      authorization = `Bearer ${a.bearer_token ?? (await read(a.bearer_token_file, 'auth.bearer_token_file'))?.trim()}`;
+  write(report: Report): Promise<DeliveryOutcome> {
+    const method = report.check !== undefined && this.#config.method === 'post' ? 'POST' : 'PUT';
+    return this.#do(groupOf(report.identity, report.check), { method, body: serialize(report.families) });
+  }
+
+  remove(identity: Identity, check: string | undefined): Promise<DeliveryOutcome> {
+    return this.#do(groupOf(identity, check), { method: 'DELETE' });
+  }
+
+  /** Deletes every group the gateway lists for this job and instance that `keep` does not own. */
+  async purge(identity: Identity, keep: Keep): Promise<DeliveryOutcome[]> {
+    if (this.#queue) this.#lastPurge = { identity, keep };
+    let listed: Record<string, string>[];
+    try {
+      listed = await this.listGroups();
+    } catch (err) {
+      this.#ctx.log.debug('cannot list groups yet; will look again when the gateway answers', { gateway: this.target, error: (err as Error).message });
+      return [{ target: this.target, ok: false, error: (err as Error).message }];
     }
-    const t = config.tls;
-    const http = await HttpClient.create({
-      https: config.url.some((u) => u.startsWith('https:')),
-      ca: await read(t?.ca_file, 'tls.ca_file'),
-      cert: await read(t?.cert_file, 'tls.cert_file'),
-      key: await read(t?.key_file, 'tls.key_file'),
-      rejectUnauthorized: !(t?.insecure_skip_verify ?? false),
-    });
-    return new PushgatewaySink(config, http, authorization);
-  }
-
-  get urls(): readonly string[] {
-    return this.#config.url;
-  }
-
-  async write(key: GroupingKey, body: string): Promise<DeliveryOutcome[]> {
-    return this.#each(key, { method: this.#config.method === 'post' ? 'POST' : 'PUT', body });
-  }
-
-  /** Deletes the group at every gateway (the Pushgateway answers 202). */
-  async delete(key: GroupingKey): Promise<DeliveryOutcome[]> {
-    return this.#each(key, { method: 'DELETE' });
-  }
-
-  /** Lets the requests under way finish (each has its deadline), then closes the connections. */
-  async close(): Promise<void> {
-    await this.#http.close();
-  }
-
-  #each(key: GroupingKey, op: Op): Promise<DeliveryOutcome[]> {
+    const own = new Set([...(keep.agent ? [groupOf(identity, undefined)] : []), ...keep.checks.map((c) => groupOf(identity, c))].map(canonicalKey));
+    const stale = listed
+      .filter((labels) => labels.job === identity.job && labels.instance === identity.instance)
+      .map(keyFromLabels)
+      .filter((key) => !own.has(canonicalKey(key)));
     return Promise.all(
-      this.#config.url.map(async (base) => {
-        const outcome = await this.send(base, key, op);
-        return outcome.ok ? { target: redactSecrets(base), ok: true } : { target: redactSecrets(base), ok: false, error: outcome.error };
+      stale.map((key) => {
+        if (this.#queue) this.#ctx.log.info('deleting a stale group no check owns', { gateway: this.target, group: describeKey(key) });
+        return this.#do(key, { method: 'DELETE' }).then((o) => ({ ...o, subject: describeKey(key) }));
       }),
     );
   }
 
-  /** Where to send what `base` names: credentials in it become its basic auth. */
-  #gateway(base: string): Gateway {
-    const creds = urlCredentials(base);
-    const url = (creds?.url ?? base).replace(/\/+$/, '');
-    const authorization = creds ? basicAuth(creds.username, creds.password) : this.#authorization;
-    return { url, shown: redactSecrets(base).replace(/\/+$/, ''), authorization };
+  async close(timeoutMs: number): Promise<boolean> {
+    let flushed = true;
+    if (this.#queue) {
+      flushed = await this.#queue.flush(timeoutMs);
+      if (!flushed) this.#ctx.log.warn('shutdown timeout reached: pushes not delivered', { gateway: this.target, waiting: this.#queue.size });
+      this.#queue.close();
+    }
+    await this.#conn.release();
+    return flushed;
+  }
+
+  /** `once`: send now; `run`: queue (the newest operation of a group wins) and remember it. */
+  async #do(key: GroupingKey, op: Op): Promise<DeliveryOutcome> {
+    let outcome: SendOutcome;
+    if (this.#queue) {
+      if (op.method === 'DELETE') this.#latest.delete(describeKey(key));
+      else this.#latest.set(describeKey(key), { key, op });
+      outcome = await this.#queue.enqueue(key, op);
+    } else {
+      outcome = await this.send(key, op);
+    }
+    return outcome.ok ? { target: this.target, ok: true } : { target: this.target, ok: false, error: outcome.error };
+  }
+
+  #newQueue(): PushQueue {
+    const { log, stats } = this.#ctx;
+    const gateway = this.target;
+    const checkOf = (key: GroupingKey) => key.labels.find(([n]) => n === 'check')?.[1];
+    const queue: PushQueue = new PushQueue({
+      send: (key, op) => this.send(key, op),
+      maxBackoffMs: this.#config.max_backoff,
+      events: {
+        attempt: (outcome, key, op) => {
+          stats.push(gateway, outcome);
+          if (outcome === 'success') log.debug(`${op.method} accepted`, { gateway, group: describeKey(key), check: checkOf(key) });
+        },
+        down: (error) => log.warn('gateway unreachable; retrying with backoff, keeping only the latest result of each group', { gateway, error }),
+        up: (failures) => {
+          // A gateway that lost its state (restarted without persistence) gets everything back now,
+          // once-a-minute checks included, and groups left from before are looked for.
+          log.info("gateway answering again: sending every group's latest result", { gateway, failed_attempts: failures, groups: this.#latest.size });
+          for (const { key, op } of this.#latest.values()) void queue.enqueue(key, op);
+          if (this.#lastPurge) void this.purge(this.#lastPurge.identity, this.#lastPurge.keep);
+        },
+        rejected: (key, op, error) => log.error(`${op.method} refused by the gateway`, { gateway, check: checkOf(key), error }),
+      },
+    });
+    return queue;
   }
 
   /**
-   * One operation on one gateway. Connection errors, timeouts, 5xx and 429 are `retryable`; any
+   * One operation on the gateway. Connection errors, timeouts, 5xx and 429 are `retryable`; any
    * other answer but 200/202 is a refusal that retrying would not change.
    */
-  async send(base: string, key: GroupingKey, op: Op): Promise<SendOutcome> {
+  async send(key: GroupingKey, op: Op): Promise<SendOutcome> {
     const action = op.method === 'DELETE' ? 'delete' : 'push';
     const path = groupPath(key);
-    const gw = this.#gateways.get(base) ?? this.#gateway(base);
     try {
-      const { status, text } = await this.#request(gw, path, op.method, op.method === 'DELETE' ? undefined : op.body, action);
+      const { status, text } = await this.#request(path, op.method, op.method === 'DELETE' ? undefined : op.body, action);
       if (status === 200 || status === 202) return { ok: true };
-      const reason = text.trim().replace(/\s+/g, ' ').slice(0, 500) || '(empty body)';
-      return { ok: false, retryable: status >= 500 || status === 429, error: new PushError(gw.shown + path, status, reason, { action }).message };
+      return { ok: false, retryable: status >= 500 || status === 429, error: new PushError(this.#shown(path), status, reasonOf(text), { action }).message };
     } catch (err) {
       return { ok: false, retryable: true, error: (err as Error).message };
     }
   }
 
   /** The label sets of every group the gateway holds (`GET /api/v1/metrics`). */
-  async listGroups(base: string): Promise<Record<string, string>[]> {
+  async listGroups(): Promise<Record<string, string>[]> {
     const path = '/api/v1/metrics';
     const action = 'list groups';
-    const gw = this.#gateways.get(base) ?? this.#gateway(base);
-    const { status, text } = await this.#request(gw, path, 'GET', undefined, action);
-    if (status !== 200) throw new PushError(gw.shown + path, status, text.trim().slice(0, 500) || '(empty body)', { action });
+    const { status, text, truncated } = await this.#request(path, 'GET', undefined, action);
+    if (status !== 200) throw new PushError(this.#shown(path), status, reasonOf(text), { action });
     try {
+      if (truncated) throw new Error('truncated');
       const json = JSON.parse(text) as { data: { labels: Record<string, string> }[] };
       return json.data.map((g) => g.labels);
     } catch (err) {
-      throw new PushError(gw.shown + path, status, 'the answer is not the JSON of /api/v1/metrics', { cause: err, action });
+      const why = truncated ? 'the answer is larger than pushagent reads' : 'the answer is not the JSON of /api/v1/metrics';
+      throw new PushError(this.#shown(path), status, why, { cause: err, action });
     }
+  }
+
+  #shown(path: string): string {
+    return this.target.replace(/\/+$/, '') + path;
   }
 
   /** Status and body of one request with the configured deadline; throws PushError when no answer came. */
-  async #request(gw: Gateway, path: string, method: string, body: string | undefined, action: PushAction): Promise<{ status: number; text: string }> {
+  async #request(path: string, method: string, body: string | undefined, action: PushAction) {
     const headers: Record<string, string> = {};
-    if (body !== undefined) {
-      headers['content-type'] = CONTENT_TYPE;
-      headers['content-length'] = String(Buffer.byteLength(body));
-    }
-    if (gw.authorization) headers.authorization = gw.authorization;
+    if (body !== undefined) headers['content-type'] = CONTENT_TYPE;
+    if (this.#authorization) headers.authorization = this.#authorization;
     const timeoutMs = this.#config.timeout;
-    const shown = gw.shown + path;
     try {
-      return await this.#http.request(gw.url + path, method, headers, body, timeoutMs);
+      return await this.#conn.client.request(this.#url + path, method, headers, body, timeoutMs);
     } catch (err) {
-      const e = err as RequestError;
-      if (e instanceof TimedOut) {
-        throw new PushError(shown, undefined, `no answer within ${formatDuration(timeoutMs)}`, { cause: err, action });
-      }
-      const cause = (e.cause as Error | undefined)?.message;
-      // One line: OpenSSL's messages end in a newline.
-      let reason = [e.code, cause ?? e.message].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim();
-      if (gw.url.startsWith('https:') && !this.#clientCert && closedByHandshake(e)) {
-        reason += ' (the gateway may require a client certificate: set tls.cert_file and tls.key_file)';
-      }
-      throw new PushError(shown, undefined, reason, { cause: err, action });
+      throw new PushError(this.#shown(path), undefined, describeRequestError(err, timeoutMs, this.#url.startsWith('https:') && !this.#conn.clientCert ? 'gateway' : undefined), { cause: err, action });
     }
   }
 }
 
-interface Gateway {
-  /** The URL to request paths under: no credentials, no trailing slash. */
-  readonly url: string;
-  /** The configured URL as messages show it: credentials as `***`, no trailing slash. */
-  readonly shown: string;
-  readonly authorization: string | undefined;
+/** The receiver's own reason, on one line and bounded. */
+export function reasonOf(text: string): string {
+  const line = text.trim().replace(/\s+/g, ' ');
+  return line.length > 500 ? `${line.slice(0, 500)}… (truncated)` : line || '(empty body)';
 }
 
-function basicAuth(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+/**
+ * Why no answer came, on one line. `server` (the gateway, the receiver), when no client certificate
+ * is configured, adds a hint to set one when the TLS handshake was refused.
+ */
+export function describeRequestError(err: unknown, timeoutMs: number, server: string | undefined): string {
+  if (err instanceof TimedOut) return `no answer within ${formatDuration(timeoutMs)}`;
+  const e = err as RequestError;
+  const cause = (e.cause as Error | undefined)?.message;
+  // One line: OpenSSL's messages end in a newline.
+  const reason = [e.code, cause ?? e.message].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim();
+  return server !== undefined && closedByHandshake(e) ? `${reason} (the ${server} may require a client certificate: set tls.cert_file and tls.key_file)` : reason;
 }
 
 /** TLS alerts a server sends when it wants a client certificate and got none (TLS 1.2). */
 const CLIENT_CERT_ALERTS = ['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'];
 
 /**
- * Whether the connection was refused during or right after the TLS handshake, as a gateway that
+ * Whether the connection was refused during or right after the TLS handshake, as a server that
  * requires a client certificate does: an alert, or (TLS 1.3, where the client finishes first) the
  * socket closed or reset before a single byte of answer was read.
  */
@@ -185,6 +233,5 @@ function closedByHandshake(e: RequestError): boolean {
   const codes = [e.code, (e.cause as NodeJS.ErrnoException | undefined)?.code];
   if (codes.some((c) => c !== undefined && CLIENT_CERT_ALERTS.includes(c))) return true;
   if (!codes.some((c) => c === 'ECONNRESET' || c === 'EPIPE')) return false;
-  // A connection that failed while connecting read nothing either.
   return e.bytesRead === undefined || e.bytesRead === 0;
 }

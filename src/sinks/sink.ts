@@ -1,16 +1,86 @@
-/** Where serialized groups go: a Pushgateway (one or more URLs) or stdout. */
-import type { GroupingKey } from './grouping-key.js';
+/**
+ * What every output is: a sink gets a check's result as data (its identity, its families, when it
+ * ran) and formats it itself — text 0.0.4 for a Pushgateway, protobuf for remote_write — with its
+ * own delivery policy. `once`, `run` and `delete` drive every configured sink through this one
+ * interface (src/sinks/registry.ts is the table of kinds).
+ */
+import type { Logger } from '../log.js';
+import type { AgentStats } from '../metrics/agent-stats.js';
+import type { Labels, MetricFamily } from '../metrics/types.js';
+
+/** Who is reporting: the labels every series carries besides its own. */
+export interface Identity {
+  readonly job: string;
+  readonly instance: string;
+  /** The configured `labels` (part of a Pushgateway's grouping key). */
+  readonly labels: Labels;
+}
+
+/** One check's result (or the agent's own metrics), as data. */
+export interface Report {
+  readonly identity: Identity;
+  /** The check's name; undefined for the agent's own metrics (whose samples carry `check` themselves). */
+  readonly check: string | undefined;
+  /** The check's families (its labels applied) and its health gauges; never job, instance or check. */
+  readonly families: readonly MetricFamily[];
+  /** When the run started, in ms since the epoch: remote_write's sample timestamp. */
+  readonly timeMs: number;
+}
 
 export interface DeliveryOutcome {
-  /** The gateway URL (credentials redacted), or `stdout`. */
+  /** The destination as messages show it (credentials redacted), or `stdout`. */
   readonly target: string;
   readonly ok: boolean;
-  /** Why it failed: URL, HTTP status and the gateway's own reason. */
+  /** Why it failed: URL, HTTP status and the receiver's own reason. */
   readonly error?: string;
+  /** What was acted on, when the call covers several things (a group `purge` deleted). */
+  readonly subject?: string;
+}
+
+/** What a sink keeps of an identity when it is told to clean up: these checks, and the agent's own group or not. */
+export interface Keep {
+  readonly checks: readonly string[];
+  readonly agent: boolean;
 }
 
 export interface Sink {
-  /** Replaces the group `key` with `body` (text format 0.0.4) at every target. Never throws. */
-  write(key: GroupingKey, body: string): Promise<DeliveryOutcome[]>;
-  close(): Promise<void>;
+  /** The destination, as logs and summaries show it. */
+  readonly target: string;
+  /**
+   * Delivers `report`. In `once` the promise settles with the first attempt's outcome; in `run`
+   * the sink queues and retries by its own policy, and the promise settles when the report was
+   * delivered, refused, superseded by a newer one or dropped. Never rejects.
+   */
+  write(report: Report): Promise<DeliveryOutcome>;
+  /** The check `check` (undefined: the agent's group) is gone: remove or end what the sink holds of it. */
+  remove(identity: Identity, check: string | undefined): Promise<DeliveryOutcome>;
+  /**
+   * Removes what the sink holds of `identity` that `keep` does not name (stale groups, files of
+   * removed checks); `delete` calls it keeping nothing. One outcome per thing removed or tried.
+   */
+  purge(identity: Identity, keep: Keep): Promise<DeliveryOutcome[]>;
+  /** Sends what waits, within `timeoutMs`, then releases connections; false when time ran out. */
+  close(timeoutMs: number): Promise<boolean>;
+  /** The sink's own metrics (queue sizes, samples sent), added to the agent's. */
+  families?(): MetricFamily[];
+}
+
+export interface SinkContext {
+  /** `once` and `delete` send each thing once; `run` queues and retries. */
+  readonly mode: 'once' | 'run';
+  /** `--dry-run`: print what would be sent to `stdout` instead of sending it. */
+  readonly dryRun: boolean;
+  readonly stdout: (text: string) => void;
+  readonly log: Logger;
+  readonly stats: AgentStats;
+  /** pushagent's version, for User-Agent. */
+  readonly version: string;
+}
+
+/** A row of the sink table: the config key it is read from, and how its sinks are made. */
+export interface SinkKind<Config> {
+  /** The top-level config key: `pushgateway`, `remote_write`. */
+  readonly key: string;
+  /** One sink per destination (a gateway URL, a remote_write entry). Loads its code lazily. */
+  readonly create: (config: Config, ctx: SinkContext) => Promise<Sink[]>;
 }

@@ -159,7 +159,7 @@ describe('once without a gateway', () => {
     const dir = await workdir({ 'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\n' });
     const r = await runCli(['once'], { cwd: dir });
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain('no pushgateway configured: printing what would be pushed to stdout');
+    expect(r.stderr).toContain('no output configured: printing what would be pushed to stdout');
     expect(r.stdout).toContain(`# group job="pushagent",instance="${FQDN}",check="a"\n# HELP a_value`);
     expect(r.stdout).toContain('\na_value 1\n');
   });

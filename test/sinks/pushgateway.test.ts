@@ -4,8 +4,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PushgatewayConfig } from '../../src/config/agent-schema.js';
+import { createLogger } from '../../src/log.js';
+import { AgentStats } from '../../src/metrics/agent-stats.js';
 import { groupingKey } from '../../src/sinks/grouping-key.js';
-import { PushgatewaySink } from '../../src/sinks/pushgateway.js';
+import { pushgatewaySinks, type PushgatewaySink } from '../../src/sinks/pushgateway.js';
+import type { Report } from '../../src/sinks/sink.js';
 import { startRecorder, type HttpRecorder } from '../helpers/http-recorder.js';
 
 const gateway = (url: string[], extra: Partial<PushgatewayConfig> = {}): PushgatewayConfig => ({
@@ -19,7 +22,14 @@ const gateway = (url: string[], extra: Partial<PushgatewayConfig> = {}): Pushgat
 
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const KEY = groupingKey('pushagent', 'web01', 'disk', {});
-const BODY = '# TYPE disk_value gauge\ndisk_value 1\n';
+const BODY = '# HELP disk_value Disk.\n# TYPE disk_value gauge\ndisk_value 1\n';
+const REPORT: Report = {
+  identity: { job: 'pushagent', instance: 'web01', labels: {} },
+  check: 'disk',
+  families: [{ name: 'disk_value', type: 'gauge', help: 'Disk.', samples: [{ name: 'disk_value', labels: {}, value: 1 }] }],
+  timeMs: 0,
+};
+const ctx = { mode: 'once', dryRun: false, stdout: () => {}, log: createLogger({ level: 'error', json: false, write: () => {} }), stats: new AgentStats('0.0.0'), version: '0.0.0' } as const;
 
 describe('PushgatewaySink', () => {
   const open: { close(): Promise<void> }[] = [];
@@ -28,11 +38,13 @@ describe('PushgatewaySink', () => {
     open.push(rec);
     return rec;
   };
-  const sink = async (config: PushgatewayConfig): Promise<PushgatewaySink> => {
-    const s = await PushgatewaySink.create(config);
-    open.push(s);
+  /** One sink per URL of the config. */
+  const sinks = async (config: PushgatewayConfig): Promise<PushgatewaySink[]> => {
+    const s = (await pushgatewaySinks(config, ctx)) as PushgatewaySink[];
+    open.push(...s.map((x) => ({ close: () => x.close(1000).then(() => {}) })));
     return s;
   };
+  const sink = async (config: PushgatewayConfig): Promise<PushgatewaySink> => (await sinks(config))[0]!;
   afterEach(async () => {
     for (const o of open.splice(0).reverse()) await o.close();
   });
@@ -42,8 +54,8 @@ describe('PushgatewaySink', () => {
     // An encoded @ in the user, an encoded colon and an UNENCODED @ in the password (URL parsing
     // ends the userinfo at the last @), and UTF-8.
     const url = withCreds.url.replace('http://', 'http://pgw%40ops:p%3Ass@w0rd%20%E2%9C%93@');
-    const s = await sink(gateway([url, `${plain.url}/`]));
-    const outcomes = await s.write(KEY, BODY);
+    const s = await sinks(gateway([url, `${plain.url}/`]));
+    const outcomes = await Promise.all(s.map((x) => x.write(REPORT)));
     expect(outcomes).toEqual([
       { target: withCreds.url.replace('http://', 'http://***:***@'), ok: true },
       { target: `${plain.url}/`, ok: true },
@@ -59,15 +71,16 @@ describe('PushgatewaySink', () => {
   it('a user without a password in the URL is basic auth with an empty password', async () => {
     const rec = await recorder();
     const s = await sink(gateway([rec.url.replace('http://', 'http://alice@')]));
-    expect(await s.write(KEY, BODY)).toEqual([{ target: rec.url.replace('http://', 'http://***@'), ok: true }]);
+    expect(await s.write(REPORT)).toEqual({ target: rec.url.replace('http://', 'http://***@'), ok: true });
     expect(rec.requests[0]?.headers.authorization).toBe(basic('alice', ''));
   });
 
   it('without credentials in the URL the auth section applies', async () => {
     const rec = await recorder();
     const s = await sink(gateway([rec.url], { auth: { username: 'bob', password: 'pw' } }));
-    await s.write(KEY, BODY);
+    await s.write(REPORT);
     expect(rec.requests[0]?.headers.authorization).toBe(basic('bob', 'pw'));
+    expect(rec.requests[0]?.headers['user-agent']).toBe('pushagent/0.0.0');
   });
 
   it('a refused push says "push to", a refused delete "delete of", with the URL redacted', async () => {
@@ -75,12 +88,12 @@ describe('PushgatewaySink', () => {
     const base = rec.url.replace('http://', 'http://u:s3cret@');
     const shown = `${rec.url.replace('http://', 'http://***:***@')}/metrics/job/pushagent/instance/web01/check/disk`;
     const s = await sink(gateway([base]));
-    expect(await s.send(base, KEY, { method: 'PUT', body: BODY })).toEqual({
+    expect(await s.send(KEY, { method: 'PUT', body: BODY })).toEqual({
       ok: false,
       retryable: true,
       error: `push to ${shown} failed: HTTP 500: internal trouble`,
     });
-    expect(await s.send(base, KEY, { method: 'DELETE' })).toEqual({
+    expect(await s.send(KEY, { method: 'DELETE' })).toEqual({
       ok: false,
       retryable: true,
       error: `delete of ${shown} failed: HTTP 500: internal trouble`,
@@ -93,7 +106,7 @@ describe('PushgatewaySink', () => {
 
   it('an unreachable gateway: "delete of URL failed" for a delete', async () => {
     const s = await sink(gateway(['http://127.0.0.1:1']));
-    const outcome = await s.send('http://127.0.0.1:1', KEY, { method: 'DELETE' });
+    const outcome = await s.send(KEY, { method: 'DELETE' });
     expect(outcome).toMatchObject({ ok: false, retryable: true });
     expect(!outcome.ok && outcome.error).toMatch(/^delete of http:\/\/127\.0\.0\.1:1\/metrics\/job\/pushagent\/instance\/web01\/check\/disk failed: ECONNREFUSED/);
   });
@@ -101,11 +114,11 @@ describe('PushgatewaySink', () => {
   it('listing the groups: "list groups at URL failed", for a refusal and for an answer that is not JSON', async () => {
     const refusing = await recorder(401, 'Unauthorized\n');
     const s = await sink(gateway([refusing.url]));
-    await expect(s.listGroups(refusing.url)).rejects.toThrow(`list groups at ${refusing.url}/api/v1/metrics failed: HTTP 401: Unauthorized`);
+    await expect(s.listGroups()).rejects.toThrow(`list groups at ${refusing.url}/api/v1/metrics failed: HTTP 401: Unauthorized`);
     expect(refusing.requests[0]).toMatchObject({ method: 'GET', url: '/api/v1/metrics' });
     const garbled = await recorder(200, '<html>');
     const s2 = await sink(gateway([garbled.url]));
-    await expect(s2.listGroups(garbled.url)).rejects.toMatchObject({
+    await expect(s2.listGroups()).rejects.toMatchObject({
       action: 'list groups',
       message: `list groups at ${garbled.url}/api/v1/metrics failed: HTTP 200: the answer is not the JSON of /api/v1/metrics`,
     });

@@ -1,0 +1,31 @@
+/**
+ * THE table of sinks, shaped like the check-kind table: a row names the config key a sink is read
+ * from and makes its sinks, loading their code only then (so `validate` and `--dry-run` never load
+ * an HTTP client). Adding a sink: its schema in config/agent-schema.ts, one file here, one row.
+ */
+import type { AgentConfig } from '../config/load.js';
+import type { Sink, SinkContext, SinkKind } from './sink.js';
+
+type SinkConfigs = Pick<AgentConfig, 'pushgateway' | 'remote_write'>;
+
+export const SINKS: { readonly [K in keyof SinkConfigs]-?: SinkKind<NonNullable<SinkConfigs[K]>> } = {
+  pushgateway: { key: 'pushgateway', create: async (c, ctx) => (await import('./pushgateway.js')).pushgatewaySinks(c, ctx) },
+  remote_write: { key: 'remote_write', create: async (c, ctx) => (await import('./remote-write.js')).remoteWriteSinks(c, ctx) },
+};
+
+/** Every configured sink, in table order; none configured: what would be sent, on stdout. */
+export async function createSinks(config: SinkConfigs, ctx: SinkContext): Promise<Sink[]> {
+  const sinks: Sink[] = [];
+  for (const [key, kind] of Object.entries(SINKS) as [keyof SinkConfigs, SinkKind<unknown>][]) {
+    const c = config[key];
+    if (c !== undefined) sinks.push(...(await kind.create(c, ctx)));
+  }
+  if (sinks.length > 0) return sinks;
+  const { gatewayPreview } = await import('./stdout.js');
+  return [gatewayPreview(ctx.stdout)];
+}
+
+/** Whether any sink is configured (without one, output goes to stdout). */
+export function anySink(config: SinkConfigs): boolean {
+  return Object.keys(SINKS).some((key) => config[key as keyof SinkConfigs] !== undefined);
+}
