@@ -54,14 +54,14 @@ export class Prometheus {
    * Starts Prometheus with `config` (a whole prometheus.yml) written to a temporary folder that also
    * holds its TSDB; waits until it is ready.
    */
-  static async start(config: string): Promise<Prometheus> {
+  static async start(config: string, extraArgs: readonly string[] = []): Promise<Prometheus> {
     const dir = await mkdtemp(path.join(tmpdir(), 'pushagent-prometheus-'));
     const file = path.join(dir, 'prometheus.yml');
     await writeFile(file, config);
     const port = await freePort();
     const proc = execa(
       PROMETHEUS_BIN,
-      [`--config.file=${file}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      [`--config.file=${file}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', ...extraArgs],
       { reject: false, stdin: 'ignore' },
     );
     const prom = new Prometheus(`http://127.0.0.1:${port}`, proc, dir);
@@ -94,6 +94,18 @@ export class Prometheus {
     const data = await this.#api<{ resultType: string; result: VectorSample[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
     if (data.resultType !== 'vector') throw new Error(`${expr}: expected a vector, got a ${data.resultType}`);
     return data.result;
+  }
+
+  /**
+   * The sum of one metric of Prometheus' own /metrics over its series whose line contains every
+   * string of `having` (0 when it has none yet), e.g. its counters of refused samples.
+   */
+  async ownMetric(name: string, having: readonly string[] = []): Promise<number> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    return text
+      .split('\n')
+      .filter((l) => (l.startsWith(`${name} `) || l.startsWith(`${name}{`)) && having.every((h) => l.includes(h)))
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   }
 
   /** Every alerting and recording rule with its health and last evaluation (GET /api/v1/rules). */
