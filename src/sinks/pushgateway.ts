@@ -71,7 +71,7 @@ export class PushgatewaySink implements Sink {
   }
 
   write(report: Report): Promise<DeliveryOutcome> {
-    const method = report.check !== undefined && this.#config.method === 'post' ? 'POST' : 'PUT';
+    const method = report.merge || (report.check !== undefined && this.#config.method === 'post') ? 'POST' : 'PUT';
     return this.#do(groupOf(report.identity, report.check), { method, body: serialize(report.families) });
   }
 

@@ -37,7 +37,7 @@ export async function remoteWriteSinks(config: readonly RemoteWriteConfig[], ctx
 /** The series of a report, labels sorted by name (`__name__` first), no empty value. Pure. */
 export function seriesOf(report: Report): { key: string; labels: Labels; value: number }[] {
   const { job, instance, labels } = report.identity;
-  const own: Record<string, string> = { ...labels, job, instance, ...(report.check === undefined ? {} : { check: report.check }) };
+  const own: Record<string, string> = { ...labels, job, ...(instance === undefined ? {} : { instance }), ...(report.check === undefined ? {} : { check: report.check }) };
   return report.families.flatMap((f: MetricFamily) =>
     f.samples.map((s) => {
       const all = Object.entries({ ...s.labels, ...own, __name__: s.name })
@@ -98,10 +98,13 @@ export class RemoteWriteSink implements Sink {
       now.set(s.key, s.labels);
       points.push({ labels: s.labels, sample: { value: s.value, timestampMs: report.timeMs } });
     }
-    for (const [key, labels] of this.#last.get(slot) ?? []) {
-      if (!now.has(key)) points.push({ labels, sample: { value: NaN, timestampMs: report.timeMs, stale: true } });
+    // A merged report ends no series: it replaces only what it carries.
+    if (!report.merge) {
+      for (const [key, labels] of this.#last.get(slot) ?? []) {
+        if (!now.has(key)) points.push({ labels, sample: { value: NaN, timestampMs: report.timeMs, stale: true } });
+      }
+      this.#last.set(slot, now);
     }
-    this.#last.set(slot, now);
     return this.#enqueue(points);
   }
 

@@ -11,7 +11,8 @@ import type { Labels, MetricFamily } from '../metrics/types.js';
 /** Who is reporting: the labels every series carries besides its own. */
 export interface Identity {
   readonly job: string;
-  readonly instance: string;
+  /** The host's FQDN; undefined for a service-level batch job (`pushagent exec` without --instance). */
+  readonly instance: string | undefined;
   /** The configured `labels` (part of a Pushgateway's grouping key). */
   readonly labels: Labels;
 }
@@ -25,6 +26,12 @@ export interface Report {
   readonly families: readonly MetricFamily[];
   /** When the run started, in ms since the epoch: remote_write's sample timestamp. */
   readonly timeMs: number;
+  /**
+   * Replace only the metrics sent and keep the others the sink holds for this group (a batch job's
+   * last success time must survive a failure): a gateway gets POST, a text file keeps its other
+   * families, remote_write ends no series. Default: the report replaces the group whole.
+   */
+  readonly merge?: boolean;
 }
 
 export interface DeliveryOutcome {
