@@ -28,23 +28,23 @@ const encoder = new TextEncoder();
 /** The bytes of a WriteRequest holding `series` (before snappy compression). */
 export function encodeWriteRequest(series: readonly WriteSeries[]): Uint8Array {
   const w = new Writer();
-  for (const s of series) w.message(1, () => encodeSeries(w, s));
-  return w.finish();
-}
-
-function encodeSeries(w: Writer, s: WriteSeries): void {
-  for (const [name, value] of s.labels) {
-    w.message(1, () => {
+  for (const s of series) {
+    const ts = w.begin(1);
+    for (const [name, value] of s.labels) {
+      const label = w.begin(1);
       w.string(1, name);
       w.string(2, value);
-    });
-  }
-  for (const sample of s.samples) {
-    w.message(2, () => {
+      w.end(label);
+    }
+    for (const sample of s.samples) {
+      const at = w.begin(2);
       w.double(1, sample.value, sample.stale === true);
       w.varintField(2, sample.timestampMs);
-    });
+      w.end(at);
+    }
+    w.end(ts);
   }
+  return w.finish();
 }
 
 /** Protobuf's wire format: length-delimited fields are written after their content, then moved into place. */
@@ -57,24 +57,43 @@ class Writer {
     return this.#buf.slice(0, this.#len);
   }
 
-  /** Field `field` (wire type 2) holding what `body` writes. */
-  message(field: number, body: () => void): void {
+  /**
+   * Starts field `field` (wire type 2), a message whose fields follow until end(). Its length is
+   * not known yet: the largest prefix it can need (5 bytes: up to 4 GiB) is reserved, and end()
+   * writes the real one and closes the gap.
+   */
+  begin(field: number): number {
     this.#varint((field << 3) | 2);
-    // Reserve the largest length prefix a message here can need (5 bytes: up to 4 GiB), then close the gap.
     this.#room(5);
     const at = this.#len;
     this.#len += 5;
-    body();
+    return at;
+  }
+
+  end(at: number): void {
     const size = this.#len - at - 5;
-    const prefix = varintBytes(size);
-    this.#buf.copyWithin(at + prefix.length, at + 5, this.#len);
-    this.#buf.set(prefix, at);
-    this.#len -= 5 - prefix.length;
+    const prefixLength = size < 0x80 ? 1 : size < 0x4000 ? 2 : size < 0x200000 ? 3 : size < 0x10000000 ? 4 : 5;
+    this.#buf.copyWithin(at + prefixLength, at + 5, this.#len);
+    const end = this.#len;
+    this.#len = at;
+    this.#varint(size);
+    this.#len = end - (5 - prefixLength);
   }
 
   string(field: number, text: string): void {
-    const bytes = encoder.encode(text);
     this.#varint((field << 3) | 2);
+    // Label names and most values are ASCII: copied as they are, without a call into TextEncoder
+    // for each (which cost most of the encoding time).
+    let ascii = true;
+    for (let i = 0; i < text.length && ascii; i += 1) ascii = text.charCodeAt(i) < 0x80;
+    if (ascii) {
+      this.#varint(text.length);
+      this.#room(text.length);
+      for (let i = 0; i < text.length; i += 1) this.#buf[this.#len + i] = text.charCodeAt(i);
+      this.#len += text.length;
+      return;
+    }
+    const bytes = encoder.encode(text);
     this.#varint(bytes.length);
     this.#room(bytes.length);
     this.#buf.set(bytes, this.#len);
@@ -99,11 +118,19 @@ class Writer {
     this.#varint(value);
   }
 
+  /**
+   * A non-negative integer up to 2^53 as a base-128 varint. (A negative int64, a timestamp before
+   * 1970, would take ten bytes of two's complement; pushagent never writes one.)
+   */
   #varint(value: number): void {
-    const bytes = varintBytes(value);
-    this.#room(bytes.length);
-    this.#buf.set(bytes, this.#len);
-    this.#len += bytes.length;
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`cannot encode ${value} as a varint`);
+    this.#room(8);
+    let v = value;
+    while (v >= 0x80) {
+      this.#buf[this.#len++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.#buf[this.#len++] = v;
   }
 
   #room(n: number): void {
@@ -115,20 +142,4 @@ class Writer {
     this.#buf = next;
     this.#view = new DataView(next.buffer);
   }
-}
-
-/**
- * A non-negative integer up to 2^53 as a base-128 varint. (A negative int64, a timestamp before
- * 1970, would take ten bytes of two's complement; pushagent never writes one.)
- */
-function varintBytes(value: number): number[] {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`cannot encode ${value} as a varint`);
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
 }

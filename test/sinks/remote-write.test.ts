@@ -22,12 +22,15 @@ const STALE_BITS = '7ff0000000000002';
 describe('WriteRequest encoding', () => {
   it('round-trips labels, values and timestamps through an independent decoder; the stale marker keeps its bits', () => {
     const long = 'ü'.repeat(3000); // past the writer's first buffer, and multi-byte
+    const ascii = 'x'.repeat(20_000); // a message length of three varint bytes
     const bytes = encodeWriteRequest([
       { labels: [['__name__', 'a'], ['job', 'j'], ['x', long]], samples: [{ value: 1.5, timestampMs: 1_796_000_000_123 }, { value: -0, timestampMs: 1_796_000_001_000 }] },
       { labels: [['__name__', 'b']], samples: [{ value: NaN, timestampMs: 5, stale: true }, { value: NaN, timestampMs: 6 }, { value: Infinity, timestampMs: 7 }] },
+      { labels: [['__name__', 'c'], ['y', ascii]], samples: [{ value: 3, timestampMs: 2 ** 53 - 1 }] },
     ]);
     const decoded = decodeWriteRequest(bytes);
-    expect(decoded.map((s) => s.labels)).toEqual([[['__name__', 'a'], ['job', 'j'], ['x', long]], [['__name__', 'b']]]);
+    expect(decoded.map((s) => s.labels)).toEqual([[['__name__', 'a'], ['job', 'j'], ['x', long]], [['__name__', 'b']], [['__name__', 'c'], ['y', ascii]]]);
+    expect(decoded[2]!.samples.map((s) => [s.value, s.timestampMs])).toEqual([[3, 2 ** 53 - 1]]);
     expect(decoded[0]!.samples.map((s) => [s.value, s.timestampMs])).toEqual([[1.5, 1_796_000_000_123], [-0, 1_796_000_001_000]]);
     expect(decoded[1]!.samples.map((s) => [s.bits, s.timestampMs])).toEqual([[STALE_BITS, 5], ['7ff8000000000000', 6], ['7ff0000000000000', 7]]);
   });
