@@ -2,7 +2,7 @@
  * The parser's verdicts next to the real Pushgateway's (Debian's 1.5.1), fixture by fixture: what
  * we accept it accepts as we push it; what expfmt accepts, we accept; values we refuse it refuses;
  * and the histograms and summaries we refuse, which it takes (HTTP 200) but serves altered, made up
- * or invalid.
+ * or invalid; and the two metric names it overwrites.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,6 +76,16 @@ describe.skipIf(!hasPushgateway)('parse-prometheus fixtures against the real Pus
     const r = await push(read(name, 'input.txt'));
     expect(r.status).toBe(200);
     expect(r.served).toContain(line);
+  });
+
+  // Reserved by outputs.ts and the check loader (GATEWAY_METRIC_NAMES): the gateway sets both itself.
+  it.each(['push_time_seconds', 'push_failure_time_seconds'])('%s: taken by the gateway, which serves its own instead', async (name) => {
+    const res = await fetch(`${gw.url}/metrics/job/fixture`, { method: 'PUT', body: `${name} 42\n` });
+    expect(res.status).toBe(200);
+    const served = (await (await fetch(`${gw.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith(`${name}{`) && l.includes('job="fixture"'));
+    await fetch(`${gw.url}/metrics/job/fixture`, { method: 'DELETE' });
+    expect(served).toHaveLength(1);
+    expect(served[0]).not.toMatch(/ 42$/);
   });
 
   it.each([
