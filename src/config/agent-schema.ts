@@ -2,27 +2,11 @@
 import * as z from 'zod';
 import { describeValue } from '../errors.js';
 import { duration, labels, nonEmptyString } from './fields.js';
-import { maskUserinfo, urlCredentials } from './gateway-url.js';
+import { gatewayUrlProblem, urlCredentials } from './gateway-url.js';
 
 const url = nonEmptyString.superRefine((u, ctx) => {
-  const shown = JSON.stringify(maskUserinfo(u));
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(u);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) {
-    ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got ${shown}` });
-  } else if (/\s/.test(u)) {
-    ctx.addIssue({ code: 'custom', message: `expected a URL without spaces (write a space as %20), got ${shown}` });
-  } else {
-    try {
-      urlCredentials(u);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `expected percent-encoded credentials in the URL (a % starts %XX, e.g. %40 for @), got ${shown}` });
-    }
-  }
+  const problem = gatewayUrlProblem(u);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 const auth = z
