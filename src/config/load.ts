@@ -9,12 +9,12 @@ import { access, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, fileErrorReason, type Problem } from '../errors.js';
 import type { Labels } from '../metrics/types.js';
-import { agentSchema, type PushgatewayConfig } from './agent-schema.js';
+import { agentSchema, SCALAR_TEXT_PATHS, type PushgatewayConfig } from './agent-schema.js';
 import type { CheckDef } from './check-def.js';
 import { expandDocument } from './env-vars.js';
 import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
 import { loadChecks } from './load-checks.js';
-import { locate, parseYaml, valueAt, type YamlSource } from './yaml-source.js';
+import { keepScalarText, locate, parseYaml, valueAt, type YamlSource } from './yaml-source.js';
 
 export interface AgentConfig {
   /** The config file, or undefined for the zero-configuration default. */
@@ -62,6 +62,7 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
     const { source, problems: syntax } = parseYaml(display(found.file), found.text);
     problems.push(...syntax);
     if (syntax.length === 0) problems.push(...expandDocument(source, opts.env));
+    keepScalarText(source, SCALAR_TEXT_PATHS);
     const raw: unknown = source.doc.toJS() ?? {};
     const dir = path.dirname(found.file);
     const parsed = agentSchema.safeParse(raw, { error: issueMessage, reportInput: true });

@@ -85,6 +85,35 @@ describe('load: the secret and TLS files of pushgateway', () => {
     expect(await problemsOf(cwd)).toEqual(['pushagent.config.yaml:4:15: pushgateway.tls.key_file: cannot read client.key: permission denied']);
   });
 });
+describe('load: auth texts written as bare YAML scalars', () => {
+  const auth = (lines: string[]) => ['pushgateway:', '  url: http://127.0.0.1:9091', '  auth:', ...lines.map((l) => `    ${l}`), 'instance: web01', ''].join('\n');
+
+  it.each([
+    ['password: 12345', '12345'],
+    ['password: 007', '007'],
+    ['password: 1e3', '1e3'],
+    ['password: 0x1F', '0x1F'],
+    ['password: 12345678901234567890', '12345678901234567890'],
+    ['password: True', 'True'],
+    ['password: "12345"', '12345'],
+  ])('%s is the password %j, as written', async (line, password) => {
+    const cwd = await workdir({ 'pushagent.config.yaml': auth(['username: 1000', line]), 'checks/.keep': '' });
+    const { config } = await load({ cwd, env: {} });
+    expect(config.pushgateway?.auth).toEqual({ username: '1000', password });
+  });
+
+  it('a bearer token too; a mapping or null is still refused, located', async () => {
+    const cwd = await workdir({ 'pushagent.config.yaml': auth(['bearer_token: 0042']), 'checks/.keep': '' });
+    expect((await load({ cwd, env: {} })).config.pushgateway?.auth).toEqual({ bearer_token: '0042' });
+    const bad = await workdir({ 'pushagent.config.yaml': auth(['username: {a: 1}', 'password: null']), 'checks/.keep': '' });
+    const err = await load({ cwd: bad, env: {} }).catch((e: unknown) => e);
+    expect((err as ConfigError).problems.map(formatProblem)).toEqual([
+      'pushagent.config.yaml:4:15: pushgateway.auth.username: expected a string, got a mapping',
+      'pushagent.config.yaml:5:15: pushgateway.auth.password: expected a string, got null',
+    ]);
+  });
+});
+
 describe('load: finding the config file in the working directory', () => {
   const job = (name: string) => `pushgateway:\n  url: http://127.0.0.1:9091\n  job: ${name}\n`;
 
