@@ -8,6 +8,7 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, fileErrorReason, type Problem } from '../errors.js';
+import { instanceProblem } from '../host.js';
 import type { Labels } from '../metrics/types.js';
 import { agentSchema, SCALAR_TEXT_PATHS, type PushgatewayConfig } from './agent-schema.js';
 import type { CheckDef } from './check-def.js';
@@ -78,8 +79,9 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
       for (const label of Object.keys(c.labels).filter((l) => GROUPING_LABELS.includes(l))) {
         problems.push({ ...locate(source, ['labels', label], 'key'), message: `label "${label}" is reserved: pushagent sets job, instance and check itself` });
       }
-      if (c.instance === 'localhost') {
-        problems.push({ ...locate(source, ['instance']), message: 'instance "localhost" would mix every host into one series: set the host\'s FQDN' });
+      const instance = c.instance === undefined ? undefined : instanceProblem(c.instance);
+      if (instance !== undefined) {
+        problems.push({ ...locate(source, ['instance']), message: `instance ${JSON.stringify(c.instance)} ${instance}; set this host's FQDN` });
       }
       config = {
         file: found.file,

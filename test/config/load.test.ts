@@ -114,6 +114,29 @@ describe('load: auth texts written as bare YAML scalars', () => {
   });
 });
 
+describe('load: an instance that cannot tell this host from others is a located problem', () => {
+  it.each([
+    ['"   "', 'instance "   " holds only blanks'],
+    ['" web01"', 'instance " web01" begins or ends with a blank'],
+    ['"web01\\nweb02"', 'instance "web01\\nweb02" holds a control character (U+000A)'],
+    ['LOCALHOST', 'instance "LOCALHOST" would mix every host into one series: it is a loopback name or address, the same on every host'],
+    ['localhost.localdomain', 'instance "localhost.localdomain" would mix every host into one series: it is a loopback name or address, the same on every host'],
+    ['127.0.0.1', 'instance "127.0.0.1" would mix every host into one series: it is a loopback name or address, the same on every host'],
+    ['"::1"', 'instance "::1" would mix every host into one series: it is a loopback name or address, the same on every host'],
+    ['..', 'instance ".." is not a host name'],
+  ])('instance: %s', async (value, message) => {
+    const cwd = await workdir({ 'pushagent.config.yaml': `# the instance label\ninstance: ${value}\n`, 'checks/.keep': '' });
+    const err = await load({ cwd, env: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems.map(formatProblem)).toEqual([`pushagent.config.yaml:2:11: ${message}; set this host's FQDN`]);
+  });
+
+  it('a blank inside a name is allowed', async () => {
+    const cwd = await workdir({ 'pushagent.config.yaml': 'instance: rack 4 web01\n', 'checks/.keep': '' });
+    expect((await load({ cwd, env: {} })).config.instance).toBe('rack 4 web01');
+  });
+});
+
 describe('load: finding the config file in the working directory', () => {
   const job = (name: string) => `pushgateway:\n  url: http://127.0.0.1:9091\n  job: ${name}\n`;
 
