@@ -137,6 +137,19 @@ describe('load: an instance that cannot tell this host from others is a located 
   });
 });
 
+describe('load: ${VAR} references', () => {
+  it('a default may hold a reference, one level deep; deeper is a located problem', async () => {
+    const cwd = await workdir({ 'pushagent.config.yaml': 'instance: ${PA_INSTANCE:-${PA_HOST}.example.com}\n', 'checks/.keep': '' });
+    expect((await load({ cwd, env: { PA_HOST: 'web01' } })).config.instance).toBe('web01.example.com');
+    expect((await load({ cwd, env: { PA_HOST: 'web01', PA_INSTANCE: 'db02' } })).config.instance).toBe('db02');
+    const deep = await workdir({ 'pushagent.config.yaml': 'instance: ${A:-${B:-${C}}}\n', 'checks/.keep': '' });
+    const err = await load({ cwd: deep, env: {} }).catch((e: unknown) => e);
+    expect((err as ConfigError).problems.map(formatProblem)).toEqual([
+      'pushagent.config.yaml:1:11: invalid variable reference "${A:-${B:-${C}}}": expected ${NAME} or ${NAME:-default}, a default holding references one level deep at most',
+    ]);
+  });
+});
+
 describe('load: finding the config file in the working directory', () => {
   const job = (name: string) => `pushgateway:\n  url: http://127.0.0.1:9091\n  job: ${name}\n`;
 
