@@ -2,7 +2,7 @@
 import path from 'node:path';
 import * as z from 'zod';
 import { describeValue } from '../errors.js';
-import { CHECK_METRIC_NAME_RE, OWN_PREFIX } from '../metrics/names.js';
+import { CHECK_METRIC_NAME_RE, GATEWAY_METRIC_NAMES, OWN_PREFIX } from '../metrics/names.js';
 import { nonEmptyString } from '../config/fields.js';
 import type { CheckKind, Collected, KindProblem } from './kind.js';
 import { runProcess, type ProcessOutcome } from './process.js';
@@ -13,7 +13,10 @@ import { OUTPUT_NAMES, OUTPUTS, type OutputName } from './outputs.js';
 const metricName = z
   .string({ error: (iss) => `expected a metric name, got ${describeValue(iss.input)}` })
   .regex(CHECK_METRIC_NAME_RE, {
-    error: (iss) => `invalid metric name ${describeValue(iss.input)}: expected [a-zA-Z_:][a-zA-Z0-9_:]*, not starting with "${OWN_PREFIX}" (reserved for pushagent's own metrics)`,
+    error: (iss) =>
+      GATEWAY_METRIC_NAMES.includes(iss.input as string)
+        ? `metric name ${describeValue(iss.input)} is reserved: the Pushgateway sets it on every group itself and would overwrite it`
+        : `invalid metric name ${describeValue(iss.input)}: expected [a-zA-Z_:][a-zA-Z0-9_:]*, not starting with "${OWN_PREFIX}" (reserved for pushagent's own metrics)`,
   });
 
 const shape = {
@@ -31,7 +34,7 @@ const shape = {
     ),
   metric: z
     .strictObject({
-      name: metricName.describe(`The metric's name: [a-zA-Z_:][a-zA-Z0-9_:]*, not starting with ${OWN_PREFIX}.`),
+      name: metricName.describe(`The metric's name: [a-zA-Z_:][a-zA-Z0-9_:]*, not starting with ${OWN_PREFIX}, not ${GATEWAY_METRIC_NAMES.join(' or ')} (the Pushgateway's own).`),
       type: z.enum(['gauge', 'counter', 'untyped']).default('gauge').describe('The metric\'s type: gauge (default), counter or untyped.'),
       help: nonEmptyString.optional().describe('The HELP text. Default: a generic one naming the metric.'),
     })

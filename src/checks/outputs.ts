@@ -3,7 +3,7 @@
  * Adding a format: a pure parser in src/parse/, one row here.
  */
 import type { MetricFamily } from '../metrics/types.js';
-import { OWN_PREFIX } from '../metrics/names.js';
+import { GATEWAY_METRIC_NAMES, OWN_PREFIX } from '../metrics/names.js';
 import { nagiosFamilies, parseNagiosOutput } from '../parse/nagios.js';
 import { parsePrometheusText } from '../parse/prometheus.js';
 import { parseValue } from '../parse/value.js';
@@ -49,6 +49,10 @@ const prometheus: OutputFormat = {
     if (!r.ok) return { ok: false, reason: `output line ${r.line ?? '?'}: ${r.message}`, exitCode };
     const own = r.value.find((f) => f.name.startsWith(OWN_PREFIX));
     if (own) return { ok: false, reason: `output: metric name "${own.name}" is reserved for pushagent's own metrics`, exitCode };
+    const gateways = r.value.find((f) => GATEWAY_METRIC_NAMES.includes(f.name));
+    if (gateways) {
+      return { ok: false, reason: `output: metric name "${gateways.name}" is reserved: the Pushgateway sets it on every group itself and would overwrite it`, exitCode };
+    }
     const families = r.value.map((f) => (f.help ? f : { ...f, help: `Metric ${f.name} printed by a pushagent check.` }));
     return { ok: true, families, exitCode };
   },

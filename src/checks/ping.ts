@@ -13,8 +13,13 @@ import { readPingRun, type PingSummary } from '../parse/ping.js';
 import type { CheckKind, Collected, CollectContext, KindProblem } from './kind.js';
 import { runProcess, type ProcessOutcome } from './process.js';
 
-/** Older iputils refuse shorter intervals to non-root users (current ones allow 2ms): the floor that runs everywhere. */
-export const MIN_PACKET_INTERVAL_MS = 200;
+/**
+ * iputils lets any user go down to 2ms since 20210202 (Debian 11 on), and root to any interval;
+ * older ones refuse users below 200ms. Shorter than 2ms is a flood, refused here; between 2ms and
+ * 200ms, a ping that refuses the interval fails the run with its own message ("ping: cannot
+ * flood; minimal interval allowed for user is 200ms").
+ */
+export const MIN_PACKET_INTERVAL_MS = 2;
 const target = z
   .string({ error: (iss) => `expected a host name or address, got ${describeValue(iss.input)}` })
   .regex(/^[A-Za-z0-9_.:%][A-Za-z0-9_.:%-]*$/, {
@@ -39,11 +44,13 @@ const shape = {
       count: wholeNumber('the number of echo requests', 1, 1000).default(3).describe('Echo requests per run, 1-1000.'),
       packet_interval: duration
         .refine((ms) => ms >= MIN_PACKET_INTERVAL_MS, {
-          error: (iss) => `expected at least ${MIN_PACKET_INTERVAL_MS}ms, got ${formatDuration(iss.input as number)}: older iputils refuse shorter intervals to non-root users`,
+          error: (iss) => `expected at least ${MIN_PACKET_INTERVAL_MS}ms, got ${formatDuration(iss.input as number)}: iputils refuses shorter intervals to users other than root`,
         })
         // prefault: the default is written as a user would, so the JSON Schema shows "1s".
         .prefault('1s')
-        .describe(`Between echo requests (ping -i), at least ${MIN_PACKET_INTERVAL_MS}ms: older iputils refuse shorter intervals to non-root users.`),
+        .describe(
+          `Between echo requests (ping -i), at least ${MIN_PACKET_INTERVAL_MS}ms. iputils before 20210202 refuses users below 200ms: the run then fails with ping's message.`,
+        ),
       reply_timeout: duration
         .refine((ms) => ms % 1000 === 0, {
           error: (iss) => `expected whole seconds (ping's -W takes seconds), got ${formatDuration(iss.input as number)}`,

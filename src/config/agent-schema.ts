@@ -1,36 +1,22 @@
 /** The configuration file (`pushagent.config.yaml`, `-c FILE`): one zod schema, strict. */
 import * as z from 'zod';
 import { describeValue } from '../errors.js';
-import { duration, labels, nonEmptyString } from './fields.js';
-import { maskUserinfo, urlCredentials } from './gateway-url.js';
+import { duration, labels, nonEmptyString, scalarText } from './fields.js';
+import { gatewayUrlProblem, urlCredentials } from './gateway-url.js';
 
 const url = nonEmptyString.superRefine((u, ctx) => {
-  const shown = JSON.stringify(maskUserinfo(u));
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(u);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) {
-    ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got ${shown}` });
-  } else if (/\s/.test(u)) {
-    ctx.addIssue({ code: 'custom', message: `expected a URL without spaces (write a space as %20), got ${shown}` });
-  } else {
-    try {
-      urlCredentials(u);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `expected percent-encoded credentials in the URL (a % starts %XX, e.g. %40 for @), got ${shown}` });
-    }
-  }
+  const problem = gatewayUrlProblem(u);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 const auth = z
   .strictObject({
-    username: nonEmptyString.optional().describe('Basic auth: the user name; with `password` or `password_file`.'),
-    password: z.string().optional().describe('Basic auth: the password. `${VAR}` keeps it out of this file.'),
+    username: scalarText(nonEmptyString)
+      .optional()
+      .describe('Basic auth: the user name; with `password` or `password_file`. A number is taken as written (`1000`).'),
+    password: scalarText().optional().describe('Basic auth: the password, a number taken as written (`007`). `${VAR}` keeps it out of this file.'),
     password_file: nonEmptyString.optional().describe("Basic auth: a file holding the password, relative to this file's folder."),
-    bearer_token: nonEmptyString.optional().describe('A bearer token, sent as `Authorization: Bearer ...`.'),
+    bearer_token: scalarText(nonEmptyString).optional().describe('A bearer token, sent as `Authorization: Bearer ...`.'),
     bearer_token_file: nonEmptyString.optional().describe("A file holding the bearer token, relative to this file's folder."),
   })
   .superRefine((a, ctx) => {
@@ -161,6 +147,16 @@ export const agentSchema = z.strictObject({
     .default(false)
     .describe("`run` only: delete this instance's groups from the gateways when stopping."),
 });
+
+/** Texts written as bare YAML scalars that the loader passes on as written (`password: 007`). */
+export const SCALAR_TEXT_PATHS = [
+  ['pushgateway', 'auth', 'username'],
+  ['pushgateway', 'auth', 'password'],
+  ['pushgateway', 'auth', 'bearer_token'],
+] as const;
+
+/** SCALAR_TEXT_PATHS for the `index`-th remote_write receiver. */
+export const remoteWriteTextPaths = (index: number) => SCALAR_TEXT_PATHS.map(([, ...rest]) => ['remote_write', index, ...rest]);
 
 export type PushgatewayConfig = z.output<typeof pushgatewaySchema>;
 export type RemoteWriteConfig = z.output<typeof remoteWriteEntrySchema>;

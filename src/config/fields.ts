@@ -31,3 +31,11 @@ export const labels = z.record(
 export const nonEmptyString = z
   .string({ error: (iss) => `expected a string, got ${describeValue(iss.input)}` })
   .min(1, { error: 'expected a non-empty string' });
+
+/**
+ * A text that may be written as a bare YAML scalar (`password: 12345`, `username: 1000`): a number
+ * or a boolean is taken as its text. The loader hands such a value over as written (see
+ * `keepScalarText`), so that `007` stays "007" rather than becoming "7".
+ */
+export const scalarText = (text: z.ZodString = z.string()) =>
+  z.union([text, z.number(), z.boolean()], { error: (iss) => `expected a string, got ${describeValue(iss.input)}` }).transform(String);

@@ -8,12 +8,14 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, fileErrorReason, type Problem } from '../errors.js';
-import { agentSchema, type AgentFileConfig } from './agent-schema.js';
+import { instanceProblem } from '../host.js';
+import { isSeq } from 'yaml';
+import { agentSchema, remoteWriteTextPaths, SCALAR_TEXT_PATHS, type AgentFileConfig } from './agent-schema.js';
 import type { CheckDef } from './check-def.js';
 import { expandDocument } from './env-vars.js';
 import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
 import { loadChecks } from './load-checks.js';
-import { locate, parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
+import { keepScalarText, locate, parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
 
 /**
  * The configuration as the schema outputs it (defaults filled in, durations in ms), with every
@@ -52,6 +54,9 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
     const { source, problems: syntax } = parseYaml(display(found.file), found.text);
     problems.push(...syntax);
     if (syntax.length === 0) problems.push(...expandDocument(source, opts.env));
+    const receivers = source.doc.get('remote_write');
+    const rwPaths = isSeq(receivers) ? receivers.items.flatMap((_, i) => remoteWriteTextPaths(i)) : [];
+    keepScalarText(source, [...SCALAR_TEXT_PATHS, ...rwPaths]);
     const raw: unknown = source.doc.toJS() ?? {};
     const dir = path.dirname(found.file);
     const parsed = agentSchema.safeParse(raw, { error: issueMessage, reportInput: true });
@@ -67,8 +72,9 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
       for (const label of Object.keys(c.labels).filter((l) => GROUPING_LABELS.includes(l))) {
         problems.push({ ...locate(source, ['labels', label], 'key'), message: `label "${label}" is reserved: pushagent sets job, instance and check itself` });
       }
-      if (c.instance === 'localhost') {
-        problems.push({ ...locate(source, ['instance']), message: 'instance "localhost" would mix every host into one series: set the host\'s FQDN' });
+      const instance = c.instance === undefined ? undefined : instanceProblem(c.instance);
+      if (instance !== undefined) {
+        problems.push({ ...locate(source, ['instance']), message: `instance ${JSON.stringify(c.instance)} ${instance}; set this host's FQDN` });
       }
       if (c.job !== undefined && c.pushgateway?.job !== undefined && c.job !== c.pushgateway.job) {
         problems.push({ ...locate(source, ['pushgateway', 'job']), message: `pushgateway.job "${c.pushgateway.job}" differs from job "${c.job}": every output carries one job label; set only \`job\`` });

@@ -58,6 +58,17 @@ export function locate(source: YamlSource, path: YamlPath, at: 'key' | 'value' =
   return positionOf(source, target?.range?.[0] ?? 0);
 }
 
+/**
+ * The plain scalars at `paths` that YAML read as a number or a boolean, turned back into the text
+ * written (`007`, not 7; `1e3`, not 1000; `True`, not true). In place, before `toJS`.
+ */
+export function keepScalarText(source: YamlSource, paths: readonly YamlPath[]): void {
+  for (const path of paths) {
+    const node = source.doc.getIn(path, true);
+    if (isScalar(node) && ['number', 'bigint', 'boolean'].includes(typeof node.value) && node.source !== undefined) node.value = node.source;
+  }
+}
+
 /** The value at `path` in the parsed document (for messages quoting what was found). */
 export function valueAt(data: unknown, path: YamlPath): unknown {
   let v = data;

@@ -14,5 +14,11 @@ export const USER_LABEL_NAME_RE = /^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** The prefix of pushagent's own metrics; checks may not emit names under it. */
 export const OWN_PREFIX = 'pushagent_';
 
-/** A metric name a check may declare: a valid one outside pushagent's own prefix. */
-export const CHECK_METRIC_NAME_RE = new RegExp(`^(?!${OWN_PREFIX})${METRIC_NAME_RE.source.slice(1)}`);
+/**
+ * The metrics the Pushgateway sets on every group itself (when it was last pushed to, when a push
+ * last failed): a pushed one is overwritten without a word.
+ */
+export const GATEWAY_METRIC_NAMES: readonly string[] = ['push_time_seconds', 'push_failure_time_seconds'];
+
+/** A metric name a check may declare: a valid one outside pushagent's own prefix and not one the gateway sets. */
+export const CHECK_METRIC_NAME_RE = new RegExp(`^(?!${OWN_PREFIX})(?!(?:${GATEWAY_METRIC_NAMES.join('|')})$)${METRIC_NAME_RE.source.slice(1)}`);

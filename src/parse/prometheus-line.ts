@@ -38,18 +38,25 @@ export function readLine(line: string): ParseResult<LineSyntax> {
   return readMeta(meta[1] === 'HELP' ? 'help' : 'type', line.slice(start + meta[0].length));
 }
 
+/**
+ * A HELP or TYPE line that ends before its metric name or before its text is ignored, as expfmt
+ * (the Pushgateway's parser) ignores it: `# HELP`, `# TYPE x`, a second `# HELP x` without text.
+ * A type is matched in any case, as expfmt does (`GAUGE` is a gauge).
+ */
 function readMeta(kind: 'help' | 'type', rest: string): ParseResult<LineSyntax> {
   const keyword = kind.toUpperCase();
   const nameEnd = scanUntil(rest, 0, ' \t');
   const name = rest.slice(0, nameEnd);
+  if (name === '') return { ok: true, value: { kind: 'skip' } };
   if (!isMetricName(name)) return fail(`expected a metric name after ${keyword}, got ${found(name)}`);
   const text = trimEndBlanks(rest.slice(skipBlanks(rest, nameEnd)));
+  if (text === '') return { ok: true, value: { kind: 'skip' } };
   if (kind === 'help') {
     const help = unescape(text, HELP_ESCAPES);
     if (!help.ok) return fail(`expected \\\\ or \\n after a backslash in the HELP text of ${quote(name)}, got ${help.found}`);
     return { ok: true, value: { kind, name, help: help.value } };
   }
-  const type = METRIC_TYPES.find((candidate) => candidate === text);
+  const type = METRIC_TYPES.find((candidate) => candidate.toUpperCase() === text.toUpperCase());
   if (type === undefined) {
     return fail(`expected a metric type (${METRIC_TYPES.join(', ')}) after "TYPE ${name}", got ${found(text)}`);
   }

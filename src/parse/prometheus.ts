@@ -1,11 +1,12 @@
 /**
  * Output format `prometheus`: a script prints text exposition format 0.0.4 and we read it into
  * families, as strictly as the Pushgateway will (no timestamps, no duplicate series). Line syntax is
- * prometheus-line.ts; here are the rules across lines. Reserved labels and name prefixes are the
- * caller's job.
+ * prometheus-line.ts; here are the rules across lines; whole histograms and summaries are
+ * prometheus-histograms.ts'. Reserved labels and names are the caller's job.
  */
 
 import type { MetricFamily, MetricType, Sample } from '../metrics/types.js';
+import { histogramProblem } from './prometheus-histograms.js';
 import { readLine, type LabelPair, type LineSyntax } from './prometheus-line.js';
 import { quote, type ParseResult } from './result.js';
 import { parseSampleValue } from './value.js';
@@ -13,6 +14,8 @@ import { parseSampleValue } from './value.js';
 interface FamilyState {
   readonly name: string;
   readonly samples: Sample[];
+  /** Each sample's line, for rules checked once the whole output is read. */
+  readonly lines: number[];
   type?: MetricType;
   typeLine?: number;
   help?: string;
@@ -40,8 +43,13 @@ export function parsePrometheusText(text: string): ParseResult<MetricFamily[]> {
     const error = apply(state, read.value, lineNo);
     if (error !== undefined) return { ok: false, line: lineNo, message: error };
   }
-  const families = [...state.families.values()]
-    .filter((family) => family.samples.length > 0)
+  const sampled = [...state.families.values()].filter((family) => family.samples.length > 0);
+  const problem = sampled
+    .map((family) => histogramProblem({ ...family, type: family.type ?? 'untyped', help: family.help ?? '' }))
+    .filter((p) => p !== undefined)
+    .sort((a, b) => a.line - b.line)[0];
+  if (problem !== undefined) return { ok: false, ...problem };
+  const families = sampled
     .map((family) => ({
       name: family.name,
       type: family.type ?? 'untyped',
@@ -116,6 +124,7 @@ function addSample(
   state.seriesLines.set(series, lineNo);
 
   family.samples.push({ name, labels: Object.fromEntries(labels), value });
+  family.lines.push(lineNo);
   family.firstSample ??= { name, line: lineNo };
   return undefined;
 }
@@ -132,13 +141,18 @@ function checkMember(family: FamilyState, name: string, labels: ReadonlyMap<stri
   return family.type === 'summary' && name === base ? checkBound(name, 'quantile', labels) : undefined;
 }
 
-/** A bucket's `le` or a quantile's `quantile` label: present, and a number. */
+/**
+ * A bucket's `le` or a quantile's `quantile` label: present, and a number other than NaN (expfmt
+ * drops a bucket or quantile whose bound is NaN without a word).
+ */
 function checkBound(name: string, label: string, labels: ReadonlyMap<string, string>): string | undefined {
   const value = labels.get(label);
   if (value === undefined) return `expected a label "${label}" on ${quote(name)}, got none`;
-  if (parseSampleValue(value) === undefined) {
+  const bound = parseSampleValue(value);
+  if (bound === undefined) {
     return `expected a number (a decimal number, NaN, +Inf or -Inf) in label "${label}" of ${quote(name)}, got ${quote(value)}`;
   }
+  if (Number.isNaN(bound)) return `expected a number other than NaN in label "${label}" of ${quote(name)} (the Pushgateway would drop it), got ${quote(value)}`;
   return undefined;
 }
 
@@ -168,7 +182,7 @@ function memberNames(name: string, type: MetricType): readonly string[] {
 function familyState(state: State, name: string): FamilyState {
   const existing = state.families.get(name);
   if (existing !== undefined) return existing;
-  const created: FamilyState = { name, samples: [] };
+  const created: FamilyState = { name, samples: [], lines: [] };
   state.families.set(name, created);
   return created;
 }

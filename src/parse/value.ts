@@ -11,12 +11,11 @@ const DECIMAL_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** The only characters a script's output may be padded with. */
 const PADDING: ReadonlySet<string> = new Set([' ', '\t', '\r', '\n']);
 
-const SPECIAL_VALUES: ReadonlyMap<string, number> = new Map([
-  ['NaN', Number.NaN],
-  ['+Inf', Number.POSITIVE_INFINITY],
-  ['-Inf', Number.NEGATIVE_INFINITY],
-  ['Inf', Number.POSITIVE_INFINITY],
-]);
+/**
+ * What Go's strconv.ParseFloat reads besides decimals, in any case: `NaN` (unsigned), `Inf` and
+ * `Infinity` (optionally signed). A prefix such as `infin` is not one.
+ */
+const SPECIAL_RE = /^(?:([+-]?)inf(?:inity)?|nan)$/i;
 
 /**
  * Reads a decimal float (`42`, `-1.5`, `+3`, `1e3`, `.5`, `5.`). Returns undefined when the token
@@ -27,12 +26,18 @@ export function parseDecimal(token: string): number | undefined {
 }
 
 /**
- * Reads a sample value as text format 0.0.4 writes it: a finite decimal float, or exactly `NaN`,
- * `+Inf`, `-Inf` or `Inf`. Hex, underscores, other spellings and out-of-range decimals give undefined.
+ * Reads a sample value as the Pushgateway's parser (prometheus/common expfmt) and Prometheus' own do:
+ * Go's strconv.ParseFloat, without the forms Go 1.13 added (their `parseFloat` refuses any `p`,
+ * `P` or `_`, "to keep to pre-Go 1.13 float formats"). So: a finite decimal float (`1e3`, `.5`,
+ * `5.`, `+3`), or `NaN`, `Inf`, `Infinity` in any case, the latter two with an optional sign.
+ * Hex floats (`0x1p-2`), underscores, `+NaN` and out-of-range decimals give undefined.
  */
 export function parseSampleValue(token: string): number | undefined {
-  const special = SPECIAL_VALUES.get(token);
-  if (special !== undefined) return special;
+  const special = SPECIAL_RE.exec(token);
+  if (special !== null) {
+    if (special[1] === undefined) return Number.NaN;
+    return special[1] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  }
   const value = parseDecimal(token);
   return value !== undefined && Number.isFinite(value) ? value : undefined;
 }

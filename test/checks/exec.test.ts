@@ -91,6 +91,13 @@ describe('interpret (pure)', () => {
     });
   });
 
+  it.each(['push_time_seconds', 'push_failure_time_seconds'])('refuses %s in prometheus output: the gateway sets it itself', (name) => {
+    const p = spec({ command: 'x', output: 'prometheus' });
+    expect(interpret(p, { kind: 'exited', exitCode: 0, stdout: `ok_metric 1\n# TYPE ${name} gauge\n${name} 1.7e9\n`, stderr: '' })).toEqual({
+      ok: false, exitCode: 0, reason: `output: metric name "${name}" is reserved: the Pushgateway sets it on every group itself and would overwrite it`,
+    });
+  });
+
   it('names the output line that did not parse', () => {
     const p = spec({ command: 'x', output: 'prometheus' });
     const r = interpret(p, { kind: 'exited', exitCode: 0, stdout: 'ok_metric 1\nbad metric here\n', stderr: '' });

@@ -5,7 +5,9 @@
  * copy of what the real ping printed, so every figure is compared with ping's own summary.
  */
 import { spawnSync } from 'node:child_process';
+import { chmod, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KindProblem } from '../../src/checks/kind.js';
@@ -123,6 +125,20 @@ describe.skipIf(!REAL_PING)('ping collect (real ping, loopback)', () => {
   it('fails with a reason when ping cannot run', async () => {
     expect(await pingKind.collect({ ...spec({ target: '127.0.0.1' }), program: '/nonexistent/ping' }, ctx)).toEqual({
       ok: false, exitCode: -1, reason: 'cannot run /nonexistent/ping: no such file or directory',
+    });
+  });
+
+  // What a user's ping says to an interval shorter than it allows (iputils before 20210202:
+  // 200ms; since: 2ms, so 1ms here, below the loader's floor): the check fails with its words.
+  it.skipIf(!REAL_PING)("fails with ping's own message when ping refuses the interval", async () => {
+    const dir = await workdir({});
+    const program = path.join(dir, 'ping');
+    const asUser = process.getuid?.() === 0 ? 'setpriv --reuid=nobody --regid=nogroup --clear-groups ' : '';
+    // The real ping found first on PATH, so it names itself `ping` in its messages.
+    await writeFile(program, `#!/bin/sh\nPATH="${path.dirname(REAL_PING)}:$PATH" exec ${asUser}ping "$@"\n`);
+    await chmod(program, 0o755);
+    expect(await pingKind.collect({ ...spec({ target: '127.0.0.1' }), intervalMs: 1, program }, ctx)).toEqual({
+      ok: false, exitCode: 2, reason: 'ping: cannot flood; minimal interval allowed for user is 2ms',
     });
   });
 

@@ -85,6 +85,71 @@ describe('load: the secret and TLS files of pushgateway', () => {
     expect(await problemsOf(cwd)).toEqual(['pushagent.config.yaml:4:15: pushgateway.tls.key_file: cannot read client.key: permission denied']);
   });
 });
+describe('load: auth texts written as bare YAML scalars', () => {
+  const auth = (lines: string[]) => ['pushgateway:', '  url: http://127.0.0.1:9091', '  auth:', ...lines.map((l) => `    ${l}`), 'instance: web01', ''].join('\n');
+
+  it.each([
+    ['password: 12345', '12345'],
+    ['password: 007', '007'],
+    ['password: 1e3', '1e3'],
+    ['password: 0x1F', '0x1F'],
+    ['password: 12345678901234567890', '12345678901234567890'],
+    ['password: True', 'True'],
+    ['password: "12345"', '12345'],
+  ])('%s is the password %j, as written', async (line, password) => {
+    const cwd = await workdir({ 'pushagent.config.yaml': auth(['username: 1000', line]), 'checks/.keep': '' });
+    const { config } = await load({ cwd, env: {} });
+    expect(config.pushgateway?.auth).toEqual({ username: '1000', password });
+  });
+
+  it('a bearer token too; a mapping or null is still refused, located', async () => {
+    const cwd = await workdir({ 'pushagent.config.yaml': auth(['bearer_token: 0042']), 'checks/.keep': '' });
+    expect((await load({ cwd, env: {} })).config.pushgateway?.auth).toEqual({ bearer_token: '0042' });
+    const bad = await workdir({ 'pushagent.config.yaml': auth(['username: {a: 1}', 'password: null']), 'checks/.keep': '' });
+    const err = await load({ cwd: bad, env: {} }).catch((e: unknown) => e);
+    expect((err as ConfigError).problems.map(formatProblem)).toEqual([
+      'pushagent.config.yaml:4:15: pushgateway.auth.username: expected a string, got a mapping',
+      'pushagent.config.yaml:5:15: pushgateway.auth.password: expected a string, got null',
+    ]);
+  });
+});
+
+describe('load: an instance that cannot tell this host from others is a located problem', () => {
+  it.each([
+    ['"   "', 'instance "   " holds only blanks'],
+    ['" web01"', 'instance " web01" begins or ends with a blank'],
+    ['"web01\\nweb02"', 'instance "web01\\nweb02" holds a control character (U+000A)'],
+    ['LOCALHOST', 'instance "LOCALHOST" would mix every host into one series: it is a loopback name or address, the same on every host'],
+    ['localhost.localdomain', 'instance "localhost.localdomain" would mix every host into one series: it is a loopback name or address, the same on every host'],
+    ['127.0.0.1', 'instance "127.0.0.1" would mix every host into one series: it is a loopback name or address, the same on every host'],
+    ['"::1"', 'instance "::1" would mix every host into one series: it is a loopback name or address, the same on every host'],
+    ['..', 'instance ".." is not a host name'],
+  ])('instance: %s', async (value, message) => {
+    const cwd = await workdir({ 'pushagent.config.yaml': `# the instance label\ninstance: ${value}\n`, 'checks/.keep': '' });
+    const err = await load({ cwd, env: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems.map(formatProblem)).toEqual([`pushagent.config.yaml:2:11: ${message}; set this host's FQDN`]);
+  });
+
+  it('a blank inside a name is allowed', async () => {
+    const cwd = await workdir({ 'pushagent.config.yaml': 'instance: rack 4 web01\n', 'checks/.keep': '' });
+    expect((await load({ cwd, env: {} })).config.instance).toBe('rack 4 web01');
+  });
+});
+
+describe('load: ${VAR} references', () => {
+  it('a default may hold a reference, one level deep; deeper is a located problem', async () => {
+    const cwd = await workdir({ 'pushagent.config.yaml': 'instance: ${PA_INSTANCE:-${PA_HOST}.example.com}\n', 'checks/.keep': '' });
+    expect((await load({ cwd, env: { PA_HOST: 'web01' } })).config.instance).toBe('web01.example.com');
+    expect((await load({ cwd, env: { PA_HOST: 'web01', PA_INSTANCE: 'db02' } })).config.instance).toBe('db02');
+    const deep = await workdir({ 'pushagent.config.yaml': 'instance: ${A:-${B:-${C}}}\n', 'checks/.keep': '' });
+    const err = await load({ cwd: deep, env: {} }).catch((e: unknown) => e);
+    expect((err as ConfigError).problems.map(formatProblem)).toEqual([
+      'pushagent.config.yaml:1:11: invalid variable reference "${A:-${B:-${C}}}": expected ${NAME} or ${NAME:-default}, a default holding references one level deep at most',
+    ]);
+  });
+});
+
 describe('load: finding the config file in the working directory', () => {
   const job = (name: string) => `pushgateway:\n  url: http://127.0.0.1:9091\n  job: ${name}\n`;
 

@@ -37,7 +37,7 @@ describe('parsePrometheusText fixtures', () => {
 
 describe('parsePrometheusText families', () => {
   it('groups a histogram under its base name, keeps full series names and leaves help empty', () => {
-    const text = ['# TYPE rtt_seconds histogram', 'rtt_seconds_bucket{le="1"} 2', 'other 5', 'rtt_seconds_count 2', ''];
+    const text = ['# TYPE rtt_seconds histogram', 'rtt_seconds_bucket{le="1"} 2', 'other 5', 'rtt_seconds_bucket{le="+Inf"} 2', 'rtt_seconds_count 2', 'rtt_seconds_sum 0.5', ''];
     const result = parsePrometheusText(text.join('\n'));
     expect(result).toEqual({
       ok: true,
@@ -48,7 +48,9 @@ describe('parsePrometheusText families', () => {
           help: '',
           samples: [
             { name: 'rtt_seconds_bucket', labels: { le: '1' }, value: 2 },
+            { name: 'rtt_seconds_bucket', labels: { le: '+Inf' }, value: 2 },
             { name: 'rtt_seconds_count', labels: {}, value: 2 },
+            { name: 'rtt_seconds_sum', labels: {}, value: 0.5 },
           ],
         },
         { name: 'other', type: 'untyped', help: '', samples: [{ name: 'other', labels: {}, value: 5 }] },

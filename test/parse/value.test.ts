@@ -59,11 +59,19 @@ describe('parseSampleValue', () => {
     ['Inf', Number.POSITIVE_INFINITY],
     ['-Inf', Number.NEGATIVE_INFINITY],
     ['2.5', 2.5],
+    // Go's ParseFloat, as expfmt and Prometheus call it: NaN, Inf and Infinity in any case.
+    ['nan', Number.NaN],
+    ['inf', Number.POSITIVE_INFINITY],
+    ['+inf', Number.POSITIVE_INFINITY],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['-INFINITY', Number.NEGATIVE_INFINITY],
   ])('reads %s', (token, value) => {
     expect(parseSampleValue(token)).toBe(value);
   });
 
-  it.each(['nan', 'inf', '+inf', 'Infinity', '-NaN', '0x1p3', '1_0', '1e999', ''])('refuses %j', (token) => {
+  // Not a sign on NaN, nor a prefix of Infinity; nor hex floats and underscores, which ParseFloat
+  // reads since Go 1.13 but expfmt and Prometheus refuse (any p, P or _).
+  it.each(['-NaN', '+NaN', 'infin', '0x1p3', '0x10', '1_0', '1e999', ''])('refuses %j', (token) => {
     expect(parseSampleValue(token)).toBeUndefined();
   });
 });

@@ -38,7 +38,7 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pushagent-auth-'));
-    gw = await Pushgateway.start(undefined, [await webConfigArg(dir, { users: { [USER]: PASSWORD } })], {
+    gw = await Pushgateway.start(undefined, [await webConfigArg(dir, { users: { [USER]: PASSWORD, '1000': '007' } })], {
       basicAuth: { username: USER, password: PASSWORD },
     });
   });
@@ -56,6 +56,17 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
     expect(r.stderr).toMatch(/^ok\s+basic_pw .*pushed to http:\/\/127\.0\.0\.1:\d+/m);
     expect(r.exitCode).toBe(0);
     expect(await stored(gw, 'basic_pw')).toBe('11');
+  });
+
+  it('username: 1000 and password: 007, bare YAML numbers, are sent as written: stored; exit 0', async () => {
+    const cwd = await workdir({
+      'pushagent.config.yaml': config(gw.url, ['  auth:', '    username: 1000', '    password: 007']),
+      ...check('basic_numbers', 14),
+    });
+    const r = await runCli(['once'], { cwd });
+    expect(r.stderr).toMatch(/^ok\s+basic_numbers /m);
+    expect(r.exitCode).toBe(0);
+    expect(await stored(gw, 'basic_numbers')).toBe('14');
   });
 
   it('username + password_file (its trailing newline is not part of the password): stored; exit 0', async () => {
