@@ -25,6 +25,12 @@ function wholeNumber(text: string): number {
 
 const configOption = () => new Option('-c, --config <file>', 'config file (default: pushagent.config.yaml, .pushagentrc.yaml, ... in the current directory)');
 
+// `run`: signals that arrive before the daemon has installed its own handlers (while its code
+// loads, its config loads, `hostname -f` answers) are kept and handed over, not fatal.
+const early = new Set<NodeJS.Signals>();
+const keep = (signal: NodeJS.Signals): void => void early.add(signal);
+if (process.argv[2] === 'run') for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) process.on(signal, keep);
+
 const program = new Command('pushagent')
   .description('Runs YAML checks and sends their results to Prometheus: Pushgateways, remote_write receivers.')
   .version(version, '-V, --version')
@@ -64,10 +70,6 @@ program
   .addOption(configOption())
   .addOption(new Option('--log-level <level>', 'error, warn, info or debug').choices(['error', 'warn', 'info', 'debug']).default('info'))
   .action(async (opts: { config?: string; logLevel: 'error' | 'warn' | 'info' | 'debug' }) => {
-    // Signals that arrive while the daemon's code loads are kept and handed over, not fatal.
-    const early = new Set<NodeJS.Signals>();
-    const keep = (signal: NodeJS.Signals): void => void early.add(signal);
-    for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) process.on(signal, keep);
     const { run } = await import('./commands/run.js');
     const on = (signal: NodeJS.Signals, handler: () => void): void => {
       process.on(signal, handler);

@@ -66,13 +66,13 @@ export class Agent {
   }
 }
 
-/** Polls `probe` every 50ms until it returns something truthy, or undefined at the deadline. */
-export async function waitUntil<T>(probe: () => T | Promise<T>, timeoutMs: number): Promise<T | undefined> {
+/** Polls `probe` every `everyMs` (50) until it returns something truthy, or undefined at the deadline. */
+export async function waitUntil<T>(probe: () => T | Promise<T>, timeoutMs: number, everyMs = 50): Promise<T | undefined> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
     if (v) return v;
     if (Date.now() > until) return undefined;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
