@@ -100,7 +100,7 @@ export class Daemon {
     const current = this.#wiring!;
     const wiring = await this.#wire(next, current.outputs);
     if (this.#stopping) {
-      await this.#retire(wiring.outputs.filter((o) => !current.outputs.includes(o)), current.identity, undefined);
+      await this.#retire(wiring.outputs.filter((o) => !current.outputs.includes(o)), current.identity, () => undefined);
       return;
     }
     const sameIdentity = JSON.stringify(wiring.identity) === JSON.stringify(current.identity);
@@ -110,7 +110,7 @@ export class Daemon {
       this.#log.info('job, instance or labels changed: restarting every check under the new identity');
       await this.#scheduler.stop();
       this.#wiring = wiring;
-      await this.#retire(current.outputs, current.identity, KEEP_NOTHING);
+      await this.#retire(current.outputs, current.identity, () => KEEP_NOTHING);
       this.#scheduler.restart();
       next.checks.forEach((def) => this.#scheduler.add(def));
     } else {
@@ -125,7 +125,7 @@ export class Daemon {
       // An output whose settings changed: its old sinks send what waits, and a destination no
       // longer configured is cleared of this instance.
       const kept = new Set(wiring.sinks.map((s) => s.target));
-      await this.#retire(replaced, current.identity, undefined, (s) => (kept.has(s.target) ? undefined : KEEP_NOTHING));
+      await this.#retire(replaced, current.identity, (s) => (kept.has(s.target) ? undefined : KEEP_NOTHING));
       this.#log.info('reloaded', { added: plan.added.length, removed: plan.removed.length, changed: plan.changed.length, unchanged: plan.unchanged });
     }
     this.#startAgentGroup();
@@ -144,12 +144,13 @@ export class Daemon {
     await this.#scheduler.stop();
     const wiring = this.#wiring!;
     this.#publishAgentGroup();
-    await this.#retire(wiring.outputs, wiring.identity, wiring.loaded.config.delete_on_shutdown ? KEEP_NOTHING : undefined);
+    const keep = wiring.loaded.config.delete_on_shutdown ? KEEP_NOTHING : undefined;
+    await this.#retire(wiring.outputs, wiring.identity, () => keep);
     this.#log.info('stopped');
   }
 
-  /** Closes `outputs` within shutdown_timeout, each sink first purged of what `keep` (per sink) does not name. */
-  async #retire(outputs: readonly Output[], identity: Identity, keep: Keep | undefined, keepOf: (s: Sink) => Keep | undefined = () => keep): Promise<void> {
+  /** Closes `outputs` within shutdown_timeout; a sink for which `keepOf` says what to keep is purged of the rest first. */
+  async #retire(outputs: readonly Output[], identity: Identity, keepOf: (s: Sink) => Keep | undefined): Promise<void> {
     const timeoutMs = this.#wiring!.loaded.config.shutdown_timeout;
     await Promise.all(
       outputs.flatMap((o) => o.sinks).map(async (sink) => {
