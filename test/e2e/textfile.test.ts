@@ -9,28 +9,15 @@ import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parsePrometheusText } from '../../src/parse/prometheus.js';
 import { runCli } from '../helpers/cli.js';
 import { Agent, waitUntil } from '../helpers/daemon.js';
+import { samplesOf } from '../helpers/exposition.js';
 import { freePort } from '../helpers/pushgateway.js';
 import { workdir } from '../helpers/workdir.js';
 
 const NODE_EXPORTER = process.env.NODE_EXPORTER_BIN ?? 'prometheus-node-exporter';
 const hasNodeExporter = spawnSync(NODE_EXPORTER, ['--version'], { stdio: 'ignore' }).status === 0;
 if (!hasNodeExporter && process.env.CI) throw new Error(`${NODE_EXPORTER} is not installed; CI must install Debian's prometheus-node-exporter`);
-
-/** Every sample of an exposition (or of each `# textfile FILE` / `# exporter URL` part of a dry run) as name{labels sorted} → value. */
-export function samplesOf(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const part of text.split(/^# (?:textfile|exporter) .*\n/m)) {
-    const parsed = parsePrometheusText(part);
-    if (!parsed.ok) throw new Error(`line ${parsed.line}: ${parsed.message}`);
-    for (const f of parsed.value) {
-      for (const s of f.samples) out.set(`${s.name}{${Object.keys(s.labels).sort().map((k) => `${k}="${s.labels[k]}"`).join(',')}}`, s.value);
-    }
-  }
-  return out;
-}
 
 /** The values a dry run and a scrape must agree on (durations differ from run to run). */
 const STABLE = /^(answer_value|temp_celsius|pushagent_check_success|pushagent_check_exit_code|pushagent_check_timed_out)\{/;
