@@ -8,20 +8,23 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, fileErrorReason, type Problem } from '../errors.js';
-import { instanceProblem } from '../host.js';
 import { isSeq } from 'yaml';
-import { agentSchema, remoteWriteTextPaths, SCALAR_TEXT_PATHS, type AgentFileConfig } from './agent-schema.js';
+import { instanceProblem } from '../host.js';
+import { agentSchema, remoteWriteTextPaths, SCALAR_TEXT_PATHS, type AgentFileConfig, type ExporterFileConfig } from './agent-schema.js';
 import type { CheckDef } from './check-def.js';
 import { expandDocument } from './env-vars.js';
 import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
 import { loadChecks } from './load-checks.js';
-import { keepScalarText, locate, parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
+import { loadWebConfig, type WebConfig } from './web-config.js';
+import { keepScalarText, locate, parseYaml, valueAt, type YamlPath, type YamlSource } from './yaml-source.js';
 
 /**
  * The configuration as the schema outputs it (defaults filled in, durations in ms), with every
  * `*_file` made absolute against the config file's folder, plus what is derived from it.
  */
-export type AgentConfig = Omit<AgentFileConfig, 'job' | 'checks_dir'> & {
+export type AgentConfig = Omit<AgentFileConfig, 'job' | 'checks_dir' | 'exporter'> & {
+  /** `exporter`, with its web configuration file read and validated (undefined without one). */
+  readonly exporter?: ExporterConfig;
   /** The config file, or undefined for the zero-configuration default. */
   readonly file: string | undefined;
   /** The job label of every series: `job`, else the older `pushgateway.job`, else pushagent. */
@@ -29,6 +32,8 @@ export type AgentConfig = Omit<AgentFileConfig, 'job' | 'checks_dir'> & {
   /** `checks_dir`, absolute. */
   readonly checksDir: string;
 };
+
+export type ExporterConfig = ExporterFileConfig & { readonly web: WebConfig | undefined };
 
 export interface Loaded {
   readonly config: AgentConfig;
@@ -52,6 +57,7 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
   let config = configFrom(agentSchema.parse({}), undefined, opts.cwd);
   if (found.file !== undefined && found.text !== undefined) {
     const { source, problems: syntax } = parseYaml(display(found.file), found.text);
+    let web: WebConfig | undefined;
     problems.push(...syntax);
     if (syntax.length === 0) problems.push(...expandDocument(source, opts.env));
     const receivers = source.doc.get('remote_write');
@@ -66,6 +72,9 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
       }
       // Checked even when the rest is invalid, so that every problem is found in one go.
       problems.push(...(await unreadableFiles(raw, dir, source, display, problems)));
+      const local = await localOutputs(raw, dir, source, display, problems);
+      problems.push(...local.problems);
+      web = local.web;
     }
     if (parsed.success) {
       const c = parsed.data;
@@ -80,6 +89,7 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
         problems.push({ ...locate(source, ['pushgateway', 'job']), message: `pushgateway.job "${c.pushgateway.job}" differs from job "${c.job}": every output carries one job label; set only \`job\`` });
       }
       config = configFrom(c, found.file, dir);
+      if (config.exporter) config = { ...config, exporter: { ...config.exporter, web } };
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -100,8 +110,48 @@ export function displayPath(cwd: string, file: string): string {
 }
 
 function configFrom(c: AgentFileConfig, file: string | undefined, dir: string): AgentConfig {
-  const { job, checks_dir: checksDir, ...rest } = withAbsoluteFiles(c, dir);
-  return { ...rest, file, job: job ?? c.pushgateway?.job ?? 'pushagent', checksDir: path.resolve(dir, checksDir) };
+  const { job, checks_dir: checksDir, textfile, exporter, ...rest } = withAbsoluteFiles(c, dir);
+  return {
+    ...rest,
+    ...(textfile ? { textfile: { directory: path.resolve(dir, textfile.directory) } } : {}),
+    ...(exporter ? { exporter: { ...exporter, web: undefined } } : {}),
+    file,
+    job: job ?? c.pushgateway?.job ?? 'pushagent',
+    checksDir: path.resolve(dir, checksDir),
+  };
+}
+
+/**
+ * The textfile folder (it must exist and be writable) and the exporter's web config (read and
+ * validated), from the document itself so that they are checked even when the rest is invalid; a
+ * value that already has a problem (a bad type, an unset variable, an unreadable file) is skipped.
+ */
+async function localOutputs(raw: unknown, dir: string, source: YamlSource, display: (f: string) => string, known: readonly Problem[]): Promise<{ problems: Problem[]; web?: WebConfig }> {
+  const located = (where: YamlPath): { at: ReturnType<typeof locate>; value: string } | undefined => {
+    const value = valueAt(raw, where);
+    const at = locate(source, where);
+    if (typeof value !== 'string' || value === '' || known.some((p) => p.file === at.file && p.line === at.line && p.col === at.col)) return undefined;
+    return { at, value };
+  };
+  const problems: Problem[] = [];
+  const directory = located(['textfile', 'directory']);
+  if (directory) problems.push(...(await unwritableDirectory(path.resolve(dir, directory.value), directory.at, display)));
+  const webFile = located(['exporter', 'web_config_file']);
+  if (!webFile) return { problems };
+  const loaded = await loadWebConfig(path.resolve(dir, webFile.value), display);
+  return { problems: [...problems, ...loaded.problems], ...(loaded.web ? { web: loaded.web } : {}) };
+}
+
+/** A problem at `at` unless `dir` is a folder this process can create files in. */
+async function unwritableDirectory(dir: string, at: { file: string; line: number; col: number }, display: (f: string) => string): Promise<Problem[]> {
+  let reason: string | undefined;
+  try {
+    if (!(await stat(dir)).isDirectory()) reason = 'not a directory';
+    else await access(dir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    reason = fileErrorReason(err) === 'no such file' ? 'no such directory' : fileErrorReason(err);
+  }
+  return reason === undefined ? [] : [{ ...at, message: `textfile.directory: cannot write files in ${display(dir)}: ${reason}` }];
 }
 
 /** Every `*_file` value of the config, as [its path in the document, the value]. */
