@@ -25,6 +25,8 @@ export interface DaemonOptions extends LoadOptions {
 
 /** One configured output: its settings (with the identity, to tell a change on reload) and its sinks. */
 interface Output {
+  /** The config key (the sink table's row), or `stdout`. */
+  readonly name: string;
   readonly key: string;
   readonly sinks: readonly Sink[];
 }
@@ -170,12 +172,13 @@ export class Daemon {
       const settings = config[name];
       if (settings === undefined) continue;
       const key = JSON.stringify({ name, settings, identity });
-      outputs.push(previous.find((o) => o.key === key) ?? { key, sinks: await kind.create(settings, ctx) });
+      const replaced = previous.filter((o) => o.name === name).flatMap((o) => o.sinks);
+      outputs.push(previous.find((o) => o.key === key) ?? { name, key, sinks: await kind.create(settings, ctx, replaced) });
     }
     if (outputs.length === 0) {
       this.#log.warn('no output configured: writing what would be pushed to stdout');
       const { gatewayPreview } = await import('../sinks/stdout.js');
-      outputs.push({ key: 'stdout', sinks: [gatewayPreview(this.#opts.stdout)] });
+      outputs.push({ name: 'stdout', key: 'stdout', sinks: [gatewayPreview(this.#opts.stdout)] });
     }
     return { loaded, identity, outputs, sinks: outputs.flatMap((o) => o.sinks) };
   }

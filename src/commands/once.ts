@@ -50,6 +50,7 @@ export async function once(opts: OnceOptions, io: CommandIo): Promise<number> {
     // Failures come back as outcomes and summary lines; the sinks' own log stays quiet.
     const log = createLogger({ level: 'error', json: false, write: () => {} });
     sinks = await createSinks(config, { mode: 'once', dryRun: opts.dryRun === true, stdout: io.out, log, stats: new AgentStats(version), version });
+    if (sinks.length === 0) io.err('exporter: /metrics is served by `pushagent run` only; `once` has no output to send results to\n');
   } catch (err) {
     reportError(err, io);
     return EXIT.invalid;

@@ -126,6 +126,34 @@ export const remoteWriteSchema = z
   .array(remoteWriteEntrySchema, { error: (iss) => `expected a list of receivers (each with a url), got ${describeValue(iss.input)}` })
   .min(1, { error: 'expected at least one receiver' });
 
+export const textfileSchema = z.strictObject({
+  directory: nonEmptyString.describe(
+    "The folder node_exporter's textfile collector reads (its --collector.textfile.directory), relative to this file's folder. It must exist and be writable.",
+  ),
+});
+
+/** The port `exporter.listen` gets when it names none: not in the Prometheus wiki's default port allocations (docs/exporter.md). */
+export const EXPORTER_DEFAULT_PORT = 9089;
+
+/** `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (every address); a host alone gets EXPORTER_DEFAULT_PORT. */
+const LISTEN_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*)(?::\d{1,5})?$/;
+
+const listen = z
+  .string({ error: (iss) => `expected an address like ":${EXPORTER_DEFAULT_PORT}" or "127.0.0.1:${EXPORTER_DEFAULT_PORT}", got ${describeValue(iss.input)}` })
+  .regex(LISTEN_RE, { error: (iss) => `expected an address like ":${EXPORTER_DEFAULT_PORT}" or "127.0.0.1:${EXPORTER_DEFAULT_PORT}", got ${describeValue(iss.input)}` })
+  .refine((l) => Number(/:(\d+)$/.exec(l)?.[1] ?? EXPORTER_DEFAULT_PORT) <= 65535, { error: (iss) => `expected a port from 0 to 65535, got ${describeValue(iss.input)}` });
+
+export const exporterSchema = z.strictObject({
+  listen: listen
+    .default(`:${EXPORTER_DEFAULT_PORT}`)
+    .describe(`\`run\` only: where /metrics is served, HOST:PORT (\`:PORT\` listens on every address; a host alone gets port ${EXPORTER_DEFAULT_PORT}).`),
+  web_config_file: nonEmptyString
+    .optional()
+    .describe(
+      "An exporter-toolkit web configuration (tls_server_config, basic_auth_users with bcrypt hashes), relative to this file's folder; reloaded on SIGHUP.",
+    ),
+});
+
 function hasCredentials(u: string): boolean {
   try {
     return urlCredentials(u) !== undefined;
@@ -142,6 +170,12 @@ export const agentSchema = z.strictObject({
   remote_write: remoteWriteSchema
     .optional()
     .describe('Prometheus remote-write receivers (Prometheus, Mimir, VictoriaMetrics, Thanos Receive, Cortex) to write every result to, keeping history.'),
+  textfile: textfileSchema
+    .optional()
+    .describe("Write each check's result to a .prom file in node_exporter's textfile collector directory (`once` and `run`)."),
+  exporter: exporterSchema
+    .optional()
+    .describe('`run` only: serve the latest result of every check at /metrics, for Prometheus to scrape.'),
   instance: nonEmptyString.optional().describe("The instance label. Default: the host's FQDN, as `hostname -f` prints it."),
   labels: labels
     .default({})
@@ -164,6 +198,8 @@ export const agentSchema = z.strictObject({
 
 export type PushgatewayConfig = z.output<typeof pushgatewaySchema>;
 export type RemoteWriteConfig = z.output<typeof remoteWriteEntrySchema>;
+export type TextfileConfig = z.output<typeof textfileSchema>;
+export type ExporterFileConfig = z.output<typeof exporterSchema>;
 export type AuthConfig = z.output<typeof auth>;
 export type TlsConfig = z.output<typeof tls>;
 export type AgentFileConfig = z.output<typeof agentSchema>;

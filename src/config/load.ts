@@ -8,18 +8,21 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, fileErrorReason, type Problem } from '../errors.js';
-import { agentSchema, type AgentFileConfig } from './agent-schema.js';
+import { agentSchema, type AgentFileConfig, type ExporterFileConfig } from './agent-schema.js';
 import type { CheckDef } from './check-def.js';
 import { expandDocument } from './env-vars.js';
 import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
 import { loadChecks } from './load-checks.js';
+import { loadWebConfig, type WebConfig } from './web-config.js';
 import { locate, parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
 
 /**
  * The configuration as the schema outputs it (defaults filled in, durations in ms), with every
  * `*_file` made absolute against the config file's folder, plus what is derived from it.
  */
-export type AgentConfig = Omit<AgentFileConfig, 'job' | 'checks_dir'> & {
+export type AgentConfig = Omit<AgentFileConfig, 'job' | 'checks_dir' | 'exporter'> & {
+  /** `exporter`, with its web configuration file read and validated (undefined without one). */
+  readonly exporter?: ExporterConfig;
   /** The config file, or undefined for the zero-configuration default. */
   readonly file: string | undefined;
   /** The job label of every series: `job`, else the older `pushgateway.job`, else pushagent. */
@@ -27,6 +30,8 @@ export type AgentConfig = Omit<AgentFileConfig, 'job' | 'checks_dir'> & {
   /** `checks_dir`, absolute. */
   readonly checksDir: string;
 };
+
+export type ExporterConfig = ExporterFileConfig & { readonly web: WebConfig | undefined };
 
 export interface Loaded {
   readonly config: AgentConfig;
@@ -76,6 +81,13 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
         problems.push({ ...locate(source, ['pushgateway', 'job']), message: `pushgateway.job "${c.pushgateway.job}" differs from job "${c.job}": every output carries one job label; set only \`job\`` });
       }
       config = configFrom(c, found.file, dir);
+      if (config.textfile) problems.push(...(await unwritableDirectory(config.textfile.directory, locate(source, ['textfile', 'directory']), display)));
+      const webFile = config.exporter?.web_config_file;
+      if (config.exporter && webFile !== undefined) {
+        const { web, problems: webProblems } = await loadWebConfig(webFile, display);
+        problems.push(...webProblems);
+        config = { ...config, exporter: { ...config.exporter, web } };
+      }
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -97,8 +109,27 @@ export function displayPath(cwd: string, file: string): string {
 }
 
 function configFrom(c: AgentFileConfig, file: string | undefined, dir: string): AgentConfig {
-  const { job, checks_dir: checksDir, ...rest } = withAbsoluteFiles(c, dir);
-  return { ...rest, file, job: job ?? c.pushgateway?.job ?? 'pushagent', checksDir: path.resolve(dir, checksDir) };
+  const { job, checks_dir: checksDir, textfile, exporter, ...rest } = withAbsoluteFiles(c, dir);
+  return {
+    ...rest,
+    ...(textfile ? { textfile: { directory: path.resolve(dir, textfile.directory) } } : {}),
+    ...(exporter ? { exporter: { ...exporter, web: undefined } } : {}),
+    file,
+    job: job ?? c.pushgateway?.job ?? 'pushagent',
+    checksDir: path.resolve(dir, checksDir),
+  };
+}
+
+/** A problem at `at` unless `dir` is a folder this process can create files in. */
+async function unwritableDirectory(dir: string, at: { file: string; line: number; col: number }, display: (f: string) => string): Promise<Problem[]> {
+  let reason: string | undefined;
+  try {
+    if (!(await stat(dir)).isDirectory()) reason = 'not a directory';
+    else await access(dir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    reason = fileErrorReason(err) === 'no such file' ? 'no such directory' : fileErrorReason(err);
+  }
+  return reason === undefined ? [] : [{ ...at, message: `textfile.directory: cannot write files in ${display(dir)}: ${reason}` }];
 }
 
 /** Every `*_file` value of the config, as [its path in the document, the value]. */

@@ -6,21 +6,26 @@
 import type { AgentConfig } from '../config/load.js';
 import type { Sink, SinkContext, SinkKind } from './sink.js';
 
-type SinkConfigs = Pick<AgentConfig, 'pushgateway' | 'remote_write'>;
+type SinkConfigs = Pick<AgentConfig, 'pushgateway' | 'remote_write' | 'textfile' | 'exporter'>;
 
 export const SINKS: { readonly [K in keyof SinkConfigs]-?: SinkKind<NonNullable<SinkConfigs[K]>> } = {
   pushgateway: { key: 'pushgateway', create: async (c, ctx) => (await import('./pushgateway.js')).pushgatewaySinks(c, ctx) },
   remote_write: { key: 'remote_write', create: async (c, ctx) => (await import('./remote-write.js')).remoteWriteSinks(c, ctx) },
+  textfile: { key: 'textfile', create: async (c, ctx) => (await import('./textfile.js')).textfileSinks(c, ctx) },
+  exporter: { key: 'exporter', create: async (c, ctx, previous) => (await import('./exporter.js')).exporterSinks(c, ctx, previous) },
 };
 
-/** Every configured sink, in table order; none configured: what would be sent, on stdout. */
+/**
+ * Every configured sink, in table order; none configured: what would be sent, on stdout. An output
+ * may make no sink in a mode (the exporter in `once`): then there may be none.
+ */
 export async function createSinks(config: SinkConfigs, ctx: SinkContext): Promise<Sink[]> {
   const sinks: Sink[] = [];
   for (const [key, kind] of Object.entries(SINKS) as [keyof SinkConfigs, SinkKind<unknown>][]) {
     const c = config[key];
     if (c !== undefined) sinks.push(...(await kind.create(c, ctx)));
   }
-  if (sinks.length > 0) return sinks;
+  if (sinks.length > 0 || anySink(config)) return sinks;
   const { gatewayPreview } = await import('./stdout.js');
   return [gatewayPreview(ctx.stdout)];
 }

@@ -86,8 +86,12 @@ export interface SinkContext {
 
 /** A row of the sink table: the config key it is read from, and how its sinks are made. */
 export interface SinkKind<Config> {
-  /** The top-level config key: `pushgateway`, `remote_write`. */
+  /** The top-level config key: `pushgateway`, `remote_write`, `textfile`, `exporter`. */
   readonly key: string;
-  /** One sink per destination (a gateway URL, a remote_write entry). Loads its code lazily. */
-  readonly create: (config: Config, ctx: SinkContext) => Promise<Sink[]>;
+  /**
+   * One sink per destination (a gateway URL, a remote_write entry). Loads its code lazily.
+   * `previous`: on a reload, the sinks of this kind being replaced, so that a new one can take over
+   * what must not be interrupted (the exporter's listening socket and latest results).
+   */
+  readonly create: (config: Config, ctx: SinkContext, previous?: readonly Sink[]) => Promise<Sink[]>;
 }
