@@ -102,14 +102,14 @@ export async function exec(opts: ExecOptions, io: ExecIo): Promise<number> {
     forward = job.forward;
     // The job never waits for the start push; the outcome waits for it, so a gateway sees them in order.
     const started = opts.startPush
-      ? push({ identity, check: undefined, families: startFamilies({ startedAtMs, expectedIntervalMs }), timeMs: startedAtMs, merge: true })
+      ? push({ identity, check: undefined, families: startFamilies({ startedAtMs, expectedIntervalMs }), timeMs: startedAtMs, merge: true, batchJob: true })
       : Promise.resolve(true);
     const outcome = await job.done;
     const endedAtMs = Date.now();
     explain(outcome, opts, io);
     const own = await readJobMetrics(metricsFile, reserved, io);
     const families = [...endFamilies({ startedAtMs, endedAtMs, expectedIntervalMs, status: outcome.status }), ...own];
-    const pushed = (await started) && (await push({ identity, check: undefined, families, timeMs: endedAtMs, merge: true }));
+    const pushed = (await started) && (await push({ identity, check: undefined, families, timeMs: endedAtMs, merge: true, batchJob: true }));
     return !pushed && opts.strict && outcome.status === 0 ? EXIT.pushFailed : outcome.status;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -151,26 +151,24 @@ async function readJobMetrics(file: string, reserved: readonly string[], io: Com
 
 /**
  * `--gateway URL` and `--textfile DIR` on top of the config: each replaces the URL (the directory) of
- * that sink, keeping its other settings (auth, TLS, timeout) from the file; validated by the file's
- * own schema. A message for the user when a flag is invalid.
+ * that output, keeping its other settings (auth, TLS, timeout) from the file; validated by the
+ * file's own schema. A message for the user when a flag is invalid.
  */
 function withFlags(config: AgentConfig, opts: ExecOptions, cwd: string): AgentConfig | string {
-  const raw: Record<string, unknown> = {};
-  if (opts.gateway !== undefined) raw.pushgateway = { url: opts.gateway };
-  if (opts.textfile !== undefined) raw.textfile = { directory: path.resolve(cwd, opts.textfile) };
-  if (Object.keys(raw).length === 0) return config;
+  if (opts.gateway === undefined && opts.textfile === undefined) return config;
+  const raw = {
+    ...(opts.gateway !== undefined ? { pushgateway: { url: opts.gateway } } : {}),
+    ...(opts.textfile !== undefined ? { textfile: { directory: opts.textfile } } : {}),
+  };
   const parsed = agentSchema.safeParse(raw);
   if (!parsed.success) {
     const iss = parsed.error.issues[0]!;
-    if (iss.code === 'unrecognized_keys') return `--${iss.keys[0] === 'textfile' ? 'textfile' : iss.keys[0]}: this build of pushagent has no ${iss.keys[0]} output`;
     return `${iss.path[0] === 'textfile' ? '--textfile' : '--gateway'}: ${iss.message}`;
   }
-  const out: Record<string, unknown> = { ...config };
-  const flags = parsed.data as unknown as Record<string, Record<string, unknown> | undefined>;
-  const current = config as unknown as Record<string, Record<string, unknown> | undefined>;
-  for (const [key, field] of [['pushgateway', 'url'], ['textfile', 'directory']] as const) {
-    const given = flags[key];
-    if (raw[key] !== undefined && given !== undefined) out[key] = { ...(current[key] ?? given), [field]: given[field] };
-  }
-  return out as AgentConfig;
+  const { pushgateway, textfile } = parsed.data;
+  return {
+    ...config,
+    ...(pushgateway ? { pushgateway: { ...(config.pushgateway ?? pushgateway), url: pushgateway.url } } : {}),
+    ...(textfile ? { textfile: { ...config.textfile, directory: path.resolve(cwd, textfile.directory) } } : {}),
+  };
 }

@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execa, type Options } from 'execa';
+import { spawnSync } from 'node:child_process';
+import { execa, type Options, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
 import { waitUntil } from '../helpers/daemon.js';
@@ -93,13 +94,14 @@ describe('exec without a gateway', () => {
     expect(dir.exitCode).toBe(126);
   });
 
-  it('usage errors are exit 3 and run nothing: no --job, no command, an invalid --gateway or duration', async () => {
+  it('usage errors are exit 3 and run nothing: no --job, no command, an invalid --gateway, duration or --textfile', async () => {
     const marker = path.join(cwd, 'ran');
     for (const args of [
       ['--', 'touch', marker],
       ['--job', 'x'],
       ['--job', 'x', '--gateway', 'ftp://gw', '--', 'touch', marker],
       ['--job', 'x', '--timeout', '10', '--', 'touch', marker],
+      ['--job', 'x', '--textfile', '', '--', 'touch', marker],
     ]) {
       const r = await pushagentExec(args, { encoding: 'utf8' });
       expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(3);
@@ -219,5 +221,52 @@ describe.skipIf(!hasPushgateway)('exec against a real Pushgateway', () => {
     expect(plain.stderr).toMatch(/^pushagent exec: push failed: push to http:\/\/127\.0\.0\.1:\d+\/metrics\/job\/unpushed failed: /m);
     expect((await pushagentExec(['--job', 'unpushed', '--gateway', down, '--strict', '--', 'true'])).exitCode).toBe(2);
     expect((await pushagentExec(['--job', 'unpushed', '--gateway', down, '--strict', '--', 'sh', '-c', 'exit 5'])).exitCode).toBe(5);
+  });
+});
+
+const NODE_EXPORTER = process.env.NODE_EXPORTER_BIN ?? 'prometheus-node-exporter';
+const hasNodeExporter = spawnSync(NODE_EXPORTER, ['--version'], { stdio: 'ignore' }).status === 0;
+if (!hasNodeExporter && process.env.CI) throw new Error("prometheus-node-exporter is not installed; CI must install Debian's prometheus-node-exporter");
+
+describe.skipIf(!hasNodeExporter)("exec --textfile, read by node_exporter's textfile collector", () => {
+  let dir: string;
+  let url: string;
+  let proc: ResultPromise;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'pushagent-exec-textfile-'));
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}/metrics`;
+    proc = execa(NODE_EXPORTER, [`--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${dir}`], { reject: false, stdin: 'ignore' });
+    expect(await waitUntil(async () => (await fetch(url).catch(() => undefined))?.ok, 10_000)).toBe(true);
+  });
+  afterAll(async () => {
+    proc?.kill('SIGTERM');
+    await proc;
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  /** node_exporter's lines for `batch_job="backup_local"`, without HELP and TYPE. */
+  const scraped = async (): Promise<string[]> => (await (await fetch(url)).text()).split('\n').filter((l) => l.includes('batch_job="backup_local"'));
+
+  it('a success then a failure: the file keeps the success time; the job named by batch_job, its own figures too', async () => {
+    const ok = await pushagentExec(['--job', 'backup_local', '--textfile', dir, '--expect-every', '25h', '--', 'sh', '-c', 'echo "backup_files 12" >> "$PUSHAGENT_METRICS_FILE"'], { encoding: 'utf8' });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stderr).toBe('');
+    expect(readdirSync(dir)).toEqual(['pushagent_job_backup_local.prom']);
+    const first = await scraped();
+    expect(first).toContain('pushagent_job_success{batch_job="backup_local"} 1');
+    expect(first).toContain('backup_files{batch_job="backup_local"} 12');
+    expect(first).toContain('pushagent_job_expected_interval_seconds{batch_job="backup_local"} 90000');
+    const success = first.find((l) => l.startsWith('pushagent_job_last_success_timestamp_seconds'));
+    expect(success).toBeDefined();
+
+    const failed = await pushagentExec(['--job', 'backup_local', '--textfile', dir, '--', 'sh', '-c', 'exit 2'], { encoding: 'utf8' });
+    expect(failed.exitCode).toBe(2);
+    const second = await scraped();
+    expect(second).toContain('pushagent_job_success{batch_job="backup_local"} 0');
+    expect(second).toContain('pushagent_job_exit_code{batch_job="backup_local"} 2');
+    expect(second).toContain(success);
+    expect(second.some((l) => l.startsWith('pushagent_job_last_failure_timestamp_seconds{batch_job="backup_local"} '))).toBe(true);
+    // node_exporter read the file without complaint.
+    expect(await (await fetch(url)).text()).toMatch(/^node_textfile_scrape_error 0$/m);
   });
 });

@@ -74,7 +74,7 @@ describe('contrib/alerts.yaml, for the person who gets paged', () => {
     expect(a.for).toMatch(/^\d+m$/);
     expect(['critical', 'warning']).toContain(a.labels?.severity);
     // A batch job pushed without --instance has none: its alerts name the job.
-    expect(a.annotations?.summary).toMatch(/\{\{ \$labels\.instance \}\}|\{\{ \$labels\.job \}\}/);
+    expect(a.annotations?.summary).toMatch(/\{\{ \$labels\.instance \}\}|\$labels\.job \}\}/);
     expect(a.annotations?.description?.length).toBeGreaterThan(150);
     // Every description gives a command to run first.
     expect(a.annotations?.description).toMatch(/`[^`]+`/);
