@@ -6,9 +6,8 @@
  * and, on stderr, only what went wrong: cron mails every line.
  */
 import { mkdtemp, open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
-import { constants } from 'node:os';
 import { deliver } from '../agent/deliver.js';
 import { agentSchema } from '../config/agent-schema.js';
 import { formatDuration } from '../config/duration.js';
@@ -77,13 +76,20 @@ export async function exec(opts: ExecOptions, io: ExecIo): Promise<number> {
   const version = opts.version ?? '0.0.0';
   const printing = !anySink(config);
   // The sinks of each push are made and closed around it: remote_write sends at close in `once` mode.
+  // Never throws: the job has run (or is running), and its exit status must come back whatever happens here.
   const push = async (report: Report): Promise<boolean> => {
-    const log = createLogger({ level: 'error', json: false, write: () => {} });
-    const sinks = await createSinks(config, { mode: 'once', dryRun: false, stdout: io.err, log, stats: new AgentStats(version), version });
-    if (printing) io.err('# pushagent exec: no output configured (-c FILE, --gateway URL or --textfile DIR): what would be pushed\n');
-    const [outcomes] = await Promise.all([deliver(report, sinks), Promise.all(sinks.map((s) => s.close(config.shutdown_timeout)))]);
-    for (const o of outcomes.filter((x) => !x.ok)) say(io, `push failed: ${o.error}`);
-    return outcomes.every((o) => o.ok);
+    try {
+      const log = createLogger({ level: 'error', json: false, write: () => {} });
+      const sinks = await createSinks(config, { mode: 'once', dryRun: false, stdout: io.err, log, stats: new AgentStats(version), version });
+      if (printing) io.err('# pushagent exec: no output configured (-c FILE, --gateway URL or --textfile DIR): what would be pushed\n');
+      if (sinks.length === 0) say(io, "no configured output takes a batch job's outcome (exporter serves `run` only): nothing pushed");
+      const [outcomes] = await Promise.all([deliver(report, sinks), Promise.all(sinks.map((s) => s.close(config.shutdown_timeout)))]);
+      for (const o of outcomes.filter((x) => !x.ok)) say(io, `push failed: ${o.error}`);
+      return sinks.length > 0 && outcomes.every((o) => o.ok);
+    } catch (err) {
+      say(io, `push failed: ${(err as Error).message}`);
+      return false;
+    }
   };
   const expectedIntervalMs = opts.expectEveryMs;
   const reserved = [...GROUPING_LABELS, ...Object.keys(config.labels)];

@@ -39,14 +39,13 @@ export interface RunningJob {
 }
 
 export function startJob(spec: JobSpec, limits: JobLimits): RunningJob {
-  const child = execa(spec.file, [...spec.args], {
-    env: spec.env,
-    stdio: 'inherit',
-    detached: true,
-    reject: false,
-    // Our own signal forwarding and group kill; execa's cleanup is for children in our group.
-    cleanup: false,
-  });
+  let child: ReturnType<typeof spawnJob>;
+  try {
+    child = spawnJob(spec);
+  } catch (err) {
+    // Options execa refuses at once (a NUL byte in an argument): nothing was started.
+    return { forward: () => {}, done: Promise.resolve(notStarted(undefined, (err as Error).message, spec.file)) };
+  }
   const pgid = child.pid;
   let timedOut = false;
   let killing: Promise<void> = Promise.resolve();
@@ -74,6 +73,17 @@ export function startJob(spec: JobSpec, limits: JobLimits): RunningJob {
     },
     done,
   };
+}
+
+function spawnJob(spec: JobSpec) {
+  return execa(spec.file, [...spec.args], {
+    env: spec.env,
+    stdio: 'inherit',
+    detached: true,
+    reject: false,
+    // Our own signal forwarding and group kill; execa's cleanup is for children in our group.
+    cleanup: false,
+  });
 }
 
 /** The shell's statuses for a command it cannot run: 127 not found, 126 found but not runnable. */
