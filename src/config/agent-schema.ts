@@ -141,6 +141,7 @@ const LISTEN_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*)(?::\d{1,5})?$/;
 const listen = z
   .string({ error: (iss) => `expected an address like ":${EXPORTER_DEFAULT_PORT}" or "127.0.0.1:${EXPORTER_DEFAULT_PORT}", got ${describeValue(iss.input)}` })
   .regex(LISTEN_RE, { error: (iss) => `expected an address like ":${EXPORTER_DEFAULT_PORT}" or "127.0.0.1:${EXPORTER_DEFAULT_PORT}", got ${describeValue(iss.input)}` })
+  .refine((l) => !/^\d+$/.test(l), { error: (iss) => `expected HOST:PORT or :PORT, got ${describeValue(iss.input)} (for a port, write ":${String(iss.input)}")` })
   .refine((l) => Number(/:(\d+)$/.exec(l)?.[1] ?? EXPORTER_DEFAULT_PORT) <= 65535, { error: (iss) => `expected a port from 0 to 65535, got ${describeValue(iss.input)}` });
 
 export const exporterSchema = z.strictObject({

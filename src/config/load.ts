@@ -14,7 +14,7 @@ import { expandDocument } from './env-vars.js';
 import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
 import { loadChecks } from './load-checks.js';
 import { loadWebConfig, type WebConfig } from './web-config.js';
-import { locate, parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
+import { locate, parseYaml, valueAt, type YamlPath, type YamlSource } from './yaml-source.js';
 
 /**
  * The configuration as the schema outputs it (defaults filled in, durations in ms), with every
@@ -57,6 +57,7 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
   let config = configFrom(agentSchema.parse({}), undefined, opts.cwd);
   if (found.file !== undefined && found.text !== undefined) {
     const { source, problems: syntax } = parseYaml(display(found.file), found.text);
+    let web: WebConfig | undefined;
     problems.push(...syntax);
     if (syntax.length === 0) problems.push(...expandDocument(source, opts.env));
     const raw: unknown = source.doc.toJS() ?? {};
@@ -68,6 +69,9 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
       }
       // Checked even when the rest is invalid, so that every problem is found in one go.
       problems.push(...(await unreadableFiles(raw, dir, source, display, problems)));
+      const local = await localOutputs(raw, dir, source, display, problems);
+      problems.push(...local.problems);
+      web = local.web;
     }
     if (parsed.success) {
       const c = parsed.data;
@@ -81,13 +85,7 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
         problems.push({ ...locate(source, ['pushgateway', 'job']), message: `pushgateway.job "${c.pushgateway.job}" differs from job "${c.job}": every output carries one job label; set only \`job\`` });
       }
       config = configFrom(c, found.file, dir);
-      if (config.textfile) problems.push(...(await unwritableDirectory(config.textfile.directory, locate(source, ['textfile', 'directory']), display)));
-      const webFile = config.exporter?.web_config_file;
-      if (config.exporter && webFile !== undefined) {
-        const { web, problems: webProblems } = await loadWebConfig(webFile, display);
-        problems.push(...webProblems);
-        config = { ...config, exporter: { ...config.exporter, web } };
-      }
+      if (config.exporter) config = { ...config, exporter: { ...config.exporter, web } };
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -118,6 +116,27 @@ function configFrom(c: AgentFileConfig, file: string | undefined, dir: string): 
     job: job ?? c.pushgateway?.job ?? 'pushagent',
     checksDir: path.resolve(dir, checksDir),
   };
+}
+
+/**
+ * The textfile folder (it must exist and be writable) and the exporter's web config (read and
+ * validated), from the document itself so that they are checked even when the rest is invalid; a
+ * value that already has a problem (a bad type, an unset variable, an unreadable file) is skipped.
+ */
+async function localOutputs(raw: unknown, dir: string, source: YamlSource, display: (f: string) => string, known: readonly Problem[]): Promise<{ problems: Problem[]; web?: WebConfig }> {
+  const located = (where: YamlPath): { at: ReturnType<typeof locate>; value: string } | undefined => {
+    const value = valueAt(raw, where);
+    const at = locate(source, where);
+    if (typeof value !== 'string' || value === '' || known.some((p) => p.file === at.file && p.line === at.line && p.col === at.col)) return undefined;
+    return { at, value };
+  };
+  const problems: Problem[] = [];
+  const directory = located(['textfile', 'directory']);
+  if (directory) problems.push(...(await unwritableDirectory(path.resolve(dir, directory.value), directory.at, display)));
+  const webFile = located(['exporter', 'web_config_file']);
+  if (!webFile) return { problems };
+  const loaded = await loadWebConfig(path.resolve(dir, webFile.value), display);
+  return { problems: [...problems, ...loaded.problems], ...(loaded.web ? { web: loaded.web } : {}) };
 }
 
 /** A problem at `at` unless `dir` is a folder this process can create files in. */
