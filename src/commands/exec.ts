@@ -12,6 +12,7 @@ import { deliver } from '../agent/deliver.js';
 import { agentSchema } from '../config/agent-schema.js';
 import { formatDuration } from '../config/duration.js';
 import { GROUPING_LABELS, load, type AgentConfig } from '../config/load.js';
+import { fileErrorReason } from '../errors.js';
 import { resolveInstance } from '../host.js';
 import { endFamilies, startFamilies } from '../job/families.js';
 import { jobMetrics } from '../job/metrics-file.js';
@@ -94,15 +95,23 @@ export async function exec(opts: ExecOptions, io: ExecIo): Promise<number> {
   const expectedIntervalMs = opts.expectEveryMs;
   const reserved = [...GROUPING_LABELS, ...Object.keys(config.labels)];
 
-  const dir = await mkdtemp(path.join(tmpdir(), 'pushagent-exec-'));
-  const metricsFile = path.join(dir, 'metrics.prom');
+  // No temporary file (a full or read-only /tmp) must not stop the job: it runs without one.
+  let dir: string | undefined;
+  let metricsFile: string | undefined;
   try {
+    dir = await mkdtemp(path.join(tmpdir(), 'pushagent-exec-'));
+    metricsFile = path.join(dir, 'metrics.prom');
     await (await open(metricsFile, 'w', 0o600)).close();
+  } catch (err) {
+    say(io, `cannot create PUSHAGENT_METRICS_FILE (${fileErrorReason(err)}): the job runs without it`);
+    metricsFile = undefined;
+  }
+  try {
     if (early !== undefined) return 128 + (constants.signals[early] ?? 0);
     const { startJob } = await import('../job/run-job.js');
     const startedAtMs = Date.now();
     const job = startJob(
-      { file: opts.command[0]!, args: opts.command.slice(1), env: { PUSHAGENT_METRICS_FILE: metricsFile } },
+      { file: opts.command[0]!, args: opts.command.slice(1), env: metricsFile === undefined ? {} : { PUSHAGENT_METRICS_FILE: metricsFile } },
       { timeoutMs: opts.timeoutMs, killGraceMs: opts.killGraceMs ?? config.defaults.kill_grace },
     );
     forward = job.forward;
@@ -113,12 +122,14 @@ export async function exec(opts: ExecOptions, io: ExecIo): Promise<number> {
     const outcome = await job.done;
     const endedAtMs = Date.now();
     explain(outcome, opts, io);
-    const own = await readJobMetrics(metricsFile, reserved, io);
+    const own = metricsFile === undefined ? [] : await readJobMetrics(metricsFile, reserved, io);
     const families = [...endFamilies({ startedAtMs, endedAtMs, expectedIntervalMs, status: outcome.status }), ...own];
-    const pushed = (await started) && (await push({ identity, check: undefined, families, timeMs: endedAtMs, merge: true, batchJob: true }));
-    return !pushed && opts.strict && outcome.status === 0 ? EXIT.pushFailed : outcome.status;
+    // The outcome is pushed even when the start push failed.
+    const startPushed = await started;
+    const pushed = await push({ identity, check: undefined, families, timeMs: endedAtMs, merge: true, batchJob: true });
+    return !(startPushed && pushed) && opts.strict && outcome.status === 0 ? EXIT.pushFailed : outcome.status;
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -221,6 +221,9 @@ describe.skipIf(!hasPushgateway)('exec against a real Pushgateway', () => {
     expect(plain.stderr).toMatch(/^pushagent exec: push failed: push to http:\/\/127\.0\.0\.1:\d+\/metrics\/job\/unpushed failed: /m);
     expect((await pushagentExec(['--job', 'unpushed', '--gateway', down, '--strict', '--', 'true'])).exitCode).toBe(2);
     expect((await pushagentExec(['--job', 'unpushed', '--gateway', down, '--strict', '--', 'sh', '-c', 'exit 5'])).exitCode).toBe(5);
+    // A failed start push does not keep the outcome from being tried.
+    const started = await pushagentExec(['--job', 'unpushed', '--gateway', down, '--start-push', '--', 'true'], { encoding: 'utf8' });
+    expect((started.stderr as string).match(/^pushagent exec: push failed: /gm)).toHaveLength(2);
   });
 });
 
