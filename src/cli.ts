@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandIo } from './commands/io.js';
+import { parseDuration } from './config/duration.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -23,6 +24,13 @@ function wholeNumber(text: string): number {
   return n;
 }
 
+/** A duration such as 30s, 1m30s or 25h, in milliseconds. */
+function durationMs(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InvalidArgumentError(`expected a duration like 500ms, 30s, 1m30s or 25h, got "${text}"`);
+  return ms;
+}
+
 const configOption = () => new Option('-c, --config <file>', 'config file (default: pushagent.config.yaml, .pushagentrc.yaml, ... in the current directory)');
 
 // `run`: signals that arrive before the daemon has installed its own handlers (while its code
@@ -35,6 +43,8 @@ const program = new Command('pushagent')
   .description('Runs YAML checks and sends their results to Prometheus: Pushgateways, remote_write receivers.')
   .version(version, '-V, --version')
   .showHelpAfterError()
+  // `exec` passes everything after the job's command to it, its options included.
+  .enablePositionalOptions()
   .exitOverride((err) => {
     // commander's own usage errors (unknown option, missing argument) are exit 3, like ours.
     process.exit(err.exitCode === 0 ? 0 : 3);
@@ -87,6 +97,32 @@ program
   .action(async (opts: { config?: string }) => {
     const { deleteGroups } = await import('./commands/delete.js');
     process.exitCode = await deleteGroups({ ...opts, version }, io());
+  });
+
+program
+  .command('exec')
+  .version(version, '-V, --version')
+  .description("run a batch job (cron's) as if pushagent were not there, and push its outcome: exit code, duration, last success time")
+  .usage('--job NAME [options] -- CMD [ARGS...]')
+  .argument('<command...>', 'the job: a program and its arguments (no shell: write sh -c "..." for one)')
+  .passThroughOptions()
+  .requiredOption('--job <name>', 'the job label, and the grouping key job/<name> at a Pushgateway')
+  .option('--instance', "add instance=<this host's FQDN> (a job tied to this machine); default none (a service-level job)")
+  .addOption(new Option('--timeout <duration>', "kill the job's process group after this long (SIGTERM, --kill-grace, SIGKILL); default none").argParser(durationMs))
+  .addOption(new Option('--kill-grace <duration>', 'after SIGTERM at the timeout, how long until SIGKILL (default: the config\'s defaults.kill_grace, 2s)').argParser(durationMs))
+  .option('--start-push', 'also push pushagent_job_running 1 and the start time when the job starts')
+  .addOption(new Option('--expect-every <duration>', 'how often the job should succeed, pushed for the alert PushagentJobNotSucceeding (e.g. 25h for a daily job)').argParser(durationMs))
+  .option('--strict', 'exit 2 when the job succeeded but a push failed (default: always the job\'s exit status)')
+  .addOption(configOption())
+  .option('--gateway <url>', "push to this Pushgateway (instead of the config's pushgateway.url)")
+  .option('--textfile <dir>', "write to node_exporter's textfile collector directory (instead of the config's textfile.directory)")
+  .action(async (command: string[], opts: { job: string; instance?: boolean; timeout?: number; killGrace?: number; startPush?: boolean; expectEvery?: number; strict?: boolean; config?: string; gateway?: string; textfile?: string }) => {
+    const { exec } = await import('./commands/exec.js');
+    const on = (signal: NodeJS.Signals, handler: () => void): void => void process.on(signal, handler);
+    process.exitCode = await exec(
+      { ...opts, command, timeoutMs: opts.timeout, killGraceMs: opts.killGrace, expectEveryMs: opts.expectEvery, version },
+      { ...io(), on },
+    );
   });
 
 await program.parseAsync(process.argv);

@@ -44,6 +44,8 @@ export interface LoadOptions {
   readonly configFile?: string | undefined;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** false: the config file only, no checks (`exec`, which runs none). Default true. */
+  readonly checks?: boolean;
 }
 
 export const SEARCH_PLACES = ['pushagent.config.yaml', 'pushagent.config.yml', '.pushagentrc', '.pushagentrc.yaml', '.pushagentrc.yml'];
@@ -93,6 +95,7 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  if (opts.checks === false) return { config, checks: [] };
   const { interval, timeout, kill_grace } = config.defaults;
   const { checks, problems: checkProblems } = await loadChecks(config.checksDir, {
     defaults: { intervalMs: interval, timeoutMs: timeout, killGraceMs: kill_grace },

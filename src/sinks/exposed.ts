@@ -1,14 +1,18 @@
 /**
  * What a pulled output (a node_exporter text file, pushagent's own /metrics) exposes of a report:
  * every sample carries `check` and the configured labels, never `job` or `instance` (the scrape
- * sets those) and never a timestamp. Pure.
+ * sets those; a batch job's is `batch_job`) and never a timestamp. Pure.
  */
 import type { MetricFamily } from '../metrics/types.js';
 import type { Report } from './sink.js';
 
 /** The report's families with `check` (when the report is a check's) and the configured labels on every sample. */
 export function exposedFamilies(report: Report): MetricFamily[] {
-  const own: Record<string, string> = { ...report.identity.labels, ...(report.check === undefined ? {} : { check: report.check }) };
+  const own: Record<string, string> = {
+    ...report.identity.labels,
+    ...(report.check === undefined ? {} : { check: report.check }),
+    ...(report.batchJob ? { batch_job: report.identity.job } : {}),
+  };
   return report.families.map((f) => ({ ...f, samples: f.samples.map((s) => ({ ...s, labels: { ...s.labels, ...own } })) }));
 }
 

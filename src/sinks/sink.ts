@@ -32,6 +32,11 @@ export interface Report {
    * families, remote_write ends no series. Default: the report replaces the group whole.
    */
   readonly merge?: boolean;
+  /**
+   * A batch job's outcome (`pushagent exec`, no check): where a series cannot carry `job` (a text
+   * file, whose scrape sets it), the job is named by a `batch_job` label and a file of its own.
+   */
+  readonly batchJob?: boolean;
 }
 
 export interface DeliveryOutcome {

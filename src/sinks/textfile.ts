@@ -7,6 +7,7 @@
  * writer (job, instance, check), so that cleaning up removes only this agent's files and never a
  * file that is not pushagent's. Works the same in `once` (cron) and `run`.
  */
+import { createHash } from 'node:crypto';
 import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { TextfileConfig } from '../config/agent-schema.js';
@@ -21,6 +22,15 @@ import { printingSink } from './stdout.js';
 /** `pushagent.prom` (the agent's own metrics) or `pushagent_<check>.prom`; check names are [a-zA-Z_][a-zA-Z0-9_]*. */
 export function fileName(check: string | undefined): string {
   return check === undefined ? 'pushagent.prom' : `pushagent_${check}.prom`;
+}
+
+/**
+ * A batch job's file (`pushagent exec`): `pushagent_job_<job>.prom`; a job name that is not
+ * [A-Za-z0-9_]+ has the rest replaced by `_` and a hash of the whole name added.
+ */
+export function jobFileName(job: string): string {
+  const safe = /^[A-Za-z0-9_]+$/.test(job) ? job : `${job.replace(/[^A-Za-z0-9_]/g, '_')}_${createHash('sha256').update(job).digest('hex').slice(0, 8)}`;
+  return `pushagent_job_${safe}.prom`;
 }
 
 const FILE_RE = /^pushagent(?:_([A-Za-z_][A-Za-z0-9_]*))?\.prom$/;
@@ -57,7 +67,7 @@ export function fileText(report: Report, kept: readonly MetricFamily[] = []): st
 }
 
 export async function textfileSinks(config: TextfileConfig, ctx: SinkContext): Promise<Sink[]> {
-  if (ctx.dryRun) return [printingSink(ctx.stdout, (r) => `# textfile ${path.join(config.directory, fileName(r.check))}\n${fileText(r)}`)];
+  if (ctx.dryRun) return [printingSink(ctx.stdout, (r) => `# textfile ${path.join(config.directory, r.batchJob ? jobFileName(r.identity.job) : fileName(r.check))}\n${fileText(r)}`)];
   return [new TextfileSink(config.directory, ctx)];
 }
 
@@ -78,7 +88,7 @@ export class TextfileSink implements Sink {
   }
 
   write(report: Report): Promise<DeliveryOutcome> {
-    const name = fileName(report.check);
+    const name = report.batchJob ? jobFileName(report.identity.job) : fileName(report.check);
     return this.#serial(name, async () => {
       const file = path.join(this.#dir, name);
       try {

@@ -54,7 +54,8 @@ describe.skipIf(!hasPromtool)('contrib/alerts.yaml with promtool', () => {
 
 describe('contrib/alerts.yaml, for the person who gets paged', () => {
   it('has the alerts the README explains', () => {
-    const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    // Batch jobs' alerts are explained with `exec`, in docs/batch-jobs.md.
+    const readme = ['README.md', 'docs/batch-jobs.md'].map((f) => readFileSync(path.join(REPO, f), 'utf8')).join('\n');
     expect(alerts.map((a) => a.alert)).toEqual([
       'PushgatewayDown',
       'PushagentHostSilent',
@@ -62,6 +63,8 @@ describe('contrib/alerts.yaml, for the person who gets paged', () => {
       'PushagentCheckTimingOut',
       'PushagentPushesFailing',
       'PushagentPingLoss',
+      'PushagentJobNotSucceeding',
+      'PushagentJobRunningLong',
     ]);
     const unexplained = alerts.map((a) => a.alert).filter((name) => !readme.includes(`\`${name}\``));
     expect(unexplained, 'alerts README.md does not name').toEqual([]);
@@ -70,7 +73,8 @@ describe('contrib/alerts.yaml, for the person who gets paged', () => {
   it.each(alerts.map((a) => [a.alert, a] as const))('%s waits (for:), has a severity, a summary and a description naming where to look', (_name, a) => {
     expect(a.for).toMatch(/^\d+m$/);
     expect(['critical', 'warning']).toContain(a.labels?.severity);
-    expect(a.annotations?.summary).toMatch(/\{\{ \$labels\.instance \}\}/);
+    // A batch job pushed without --instance has none: its alerts name the job.
+    expect(a.annotations?.summary).toMatch(/\{\{ \$labels\.instance \}\}|\$labels\.job \}\}/);
     expect(a.annotations?.description?.length).toBeGreaterThan(150);
     // Every description gives a command to run first.
     expect(a.annotations?.description).toMatch(/`[^`]+`/);

@@ -23,6 +23,8 @@ const LOCK = '/run/lock/pushagent.lock';
 const lines = CRONTAB.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
 const env = Object.fromEntries(lines.filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 const jobs = lines.filter((l) => !/^[A-Z_]+=/.test(l));
+/** The commented-out `pushagent exec` example, uncommented. */
+const execLine = CRONTAB.split('\n').find((l) => /^# (\S+ ){6}pushagent exec /.test(l))?.slice(2);
 
 describe('contrib/crontab.example', () => {
   it('is one /etc/cron.d line: every minute, as user pushagent, a command cron can run', () => {
@@ -32,6 +34,12 @@ describe('contrib/crontab.example', () => {
     // cron turns % into a newline: the command must not use it.
     expect(jobs[0]).not.toContain('%');
     expect(env).toEqual({ SHELL: '/bin/sh', PATH: '/usr/local/bin:/usr/bin:/bin' });
+  });
+
+  it('has a commented-out `pushagent exec` line for a batch job: a cron.d line cron can run', () => {
+    expect(execLine).toBeDefined();
+    expect(execLine!.split(/\s+/).slice(0, 6)).toEqual(['0', '3', '*', '*', '*', 'root']);
+    expect(execLine).not.toContain('%');
   });
 });
 
@@ -98,6 +106,25 @@ describe.skipIf(!hasPushgateway)('contrib/crontab.example run as cron runs it', 
     expect(log).toMatch(/config\.yaml:\d+:\d+: /);
     expect(log).toMatch(/^exit code 3$/m);
     expect(CRONTAB).toMatch(explained(3));
+  });
+
+  it('the `pushagent exec` example: the job\'s output and status as before, its outcome at the gateway', async () => {
+    const work = await mkdtemp(path.join(dir, 'exec-'));
+    await writeFile(path.join(work, 'config.yaml'), pushTo(gw.url));
+    const backup = path.join(work, 'backup.sh');
+    await writeFile(backup, '#!/bin/sh\necho "backup $*"\necho "backup_files 12" >> "$PUSHAGENT_METRICS_FILE"\n');
+    await chmod(backup, 0o755);
+    const job = execLine!.split(/\s+/).slice(6).join(' ');
+    expect(job.split(CONFIG)).toHaveLength(2);
+    const command = job.replace(CONFIG, path.join(work, 'config.yaml')).replace('/usr/local/bin/backup.sh', backup);
+    const r = await execa(env.SHELL!, ['-c', command], { env: { PATH: `${dir}:${env.PATH}` }, extendEnv: false, reject: false, timeout: 20_000, cwd: '/' });
+    expect(r.stdout).toBe('backup --full'); // what cron mails, as without pushagent
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const g = (await gw.groups()).find((x) => x.labels.job === 'backup');
+    expect(g?.labels).toEqual({ job: 'backup' });
+    expect((g?.pushagent_job_success as { metrics: { value: string }[] }).metrics[0]?.value).toBe('1');
+    expect((g?.backup_files as { metrics: { value: string }[] }).metrics[0]?.value).toBe('12');
   });
 
   it('exit code 75: the previous run still holds the lock, so this one skips without running anything', async () => {
