@@ -88,7 +88,11 @@ describe.skipIf(!hasPrometheus)('exporter mode scraped by a real Prometheus', ()
     expect(timedOut).toBe(true);
     latencies.sort((a, b) => a - b);
     console.log(`exporter /metrics latency while a check hangs: ${latencies.length} scrapes, median ${latencies[latencies.length >> 1]!.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`);
-    expect(latencies.at(-1)).toBeLessThan(50);
+    // Scrapes do not wait for the check (it hangs 3.5 s): the median within 50 ms, and none near the
+    // hang even on a loaded 2-core machine, where a single round trip of the test's own process can
+    // take longer than 50 ms (82 ms seen once with other suites running).
+    expect(latencies[latencies.length >> 1]).toBeLessThan(50);
+    expect(latencies.at(-1)).toBeLessThan(500);
     // Prometheus' own view: every scrape of the agent took well under a second.
     expect((await query('scrape_duration_seconds{job="pushagent-exporter"}')).values().next().value).toBeLessThan(0.05);
   }, 60_000);
