@@ -44,6 +44,17 @@ export class ConfigError extends PushagentError {
   }
 }
 
+/**
+ * What a user is told of an error pushagent understands: a ConfigError's problems one per line
+ * (`file:line:col: message`), another PushagentError's message; undefined for anything else (a bug,
+ * rethrown by the caller). `validate`, `once`, `run` (at start and on reload) all print these lines.
+ */
+export function userLines(err: unknown): string[] | undefined {
+  if (err instanceof ConfigError) return err.problems.map(formatProblem);
+  if (err instanceof PushagentError) return [err.message];
+  return undefined;
+}
+
 /** The command line asked for something that does not exist (e.g. an unknown `--check`). */
 export class UsageError extends PushagentError {
   constructor(message: string) {

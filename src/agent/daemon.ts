@@ -5,7 +5,7 @@
  */
 import type { CheckDef } from '../config/check-def.js';
 import { GROUPING_LABELS, load, type LoadOptions, type Loaded } from '../config/load.js';
-import { ConfigError, formatProblem, PushagentError } from '../errors.js';
+import { userLines } from '../errors.js';
 import { resolveInstance } from '../host.js';
 import type { Logger } from '../log.js';
 import { AgentStats } from '../metrics/agent-stats.js';
@@ -91,8 +91,8 @@ export class Daemon {
     try {
       next = await load(this.#opts);
     } catch (err) {
-      if (!(err instanceof PushagentError)) throw err;
-      const problems = err instanceof ConfigError ? err.problems.map(formatProblem) : [err.message];
+      const problems = userLines(err);
+      if (problems === undefined) throw err;
       for (const p of problems) this.#log.error(p);
       this.#log.error('reload failed: keeping the running configuration', { problems: problems.length });
       this.#stats.reload('failure');

@@ -1,6 +1,6 @@
 /** Loading for a command, and reporting what a user can fix: problems one per line as `file:line:col: message`. */
 import { load, type Loaded } from '../config/load.js';
-import { ConfigError, formatProblem, PushagentError } from '../errors.js';
+import { ConfigError, userLines } from '../errors.js';
 import type { CommandIo } from './io.js';
 
 export async function loadOrReport(configFile: string | undefined, io: CommandIo): Promise<Loaded | undefined> {
@@ -14,12 +14,8 @@ export async function loadOrReport(configFile: string | undefined, io: CommandIo
 
 /** Prints a ConfigError's problems (and their count) or a PushagentError's message; rethrows anything else. */
 export function reportError(err: unknown, io: CommandIo): void {
-  if (err instanceof ConfigError) {
-    for (const p of err.problems) io.err(`${formatProblem(p)}\n`);
-    io.err(`${err.problems.length} problem${err.problems.length === 1 ? '' : 's'} found\n`);
-  } else if (err instanceof PushagentError) {
-    io.err(`${err.message}\n`);
-  } else {
-    throw err;
-  }
+  const lines = userLines(err);
+  if (lines === undefined) throw err;
+  for (const line of lines) io.err(`${line}\n`);
+  if (err instanceof ConfigError) io.err(`${lines.length} problem${lines.length === 1 ? '' : 's'} found\n`);
 }

@@ -3,7 +3,7 @@
  * Invalid configuration at start is exit 3, as for every verb.
  */
 import { Daemon } from '../agent/daemon.js';
-import { ConfigError, formatProblem, PushagentError } from '../errors.js';
+import { userLines } from '../errors.js';
 import { createLogger, type Level } from '../log.js';
 import { EXIT, type CommandIo } from './io.js';
 import { MAX_OUTPUT_BYTES } from './once.js';
@@ -66,8 +66,8 @@ export async function run(opts: RunOptions, io: RunIo): Promise<number> {
       maxOutputBytes: MAX_OUTPUT_BYTES,
     });
   } catch (err) {
-    if (!(err instanceof PushagentError)) throw err;
-    const lines = err instanceof ConfigError ? err.problems.map(formatProblem) : [err.message];
+    const lines = userLines(err);
+    if (lines === undefined) throw err;
     for (const line of lines) log.error(line);
     return EXIT.invalid;
   }

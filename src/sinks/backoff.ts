@@ -1,4 +1,12 @@
-/** Capped exponential backoff with "equal jitter" (pure but for `random`), shared by the sinks' queues. */
+/**
+ * What the sinks' queues share: the outcome of one attempt to send, and capped exponential backoff
+ * with "equal jitter" (pure but for `random`).
+ */
+
+/** One attempt: sent, or not and whether trying again could help (and after how long, when the receiver said). */
+export type SendOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly retryable: boolean; readonly error: string; readonly retryAfterMs?: number | undefined };
 
 export interface BackoffOptions {
   readonly baseBackoffMs: number;

@@ -6,7 +6,7 @@
  * a poisoned batch cannot block the queue. The backlog is bounded: past `capacity` the oldest go,
  * and samples older than `maxAgeMs` are dropped rather than sent. Every sample is counted by outcome.
  */
-import { backoffMs } from './backoff.js';
+import { backoffMs, type SendOutcome } from './backoff.js';
 
 export interface QueuedSample<S> {
   /** The series it belongs to, and when it was measured. */
@@ -15,14 +15,11 @@ export interface QueuedSample<S> {
   readonly item: S;
 }
 
-export type BatchOutcome =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly retryable: boolean; readonly error: string; readonly retryAfterMs?: number | undefined };
 
 export type SampleOutcome = 'sent' | 'retried' | 'rejected' | 'dropped';
 
 export interface HistoryQueueOptions<S> {
-  readonly send: (batch: readonly QueuedSample<S>[]) => Promise<BatchOutcome>;
+  readonly send: (batch: readonly QueuedSample<S>[]) => Promise<SendOutcome>;
   readonly maxPerSend: number;
   readonly capacity: number;
   readonly maxAgeMs: number;
@@ -130,7 +127,7 @@ export class HistoryQueue<S> {
   }
 
   async #attempt(batch: readonly QueuedSample<S>[]): Promise<void> {
-    let outcome: BatchOutcome;
+    let outcome: SendOutcome;
     try {
       outcome = await this.#o.send(batch);
     } catch (err) {

@@ -5,12 +5,12 @@
  * other refusals are reported and dropped. Each gateway has its own queue: one down never delays
  * another.
  */
-import { backoffMs } from './backoff.js';
+import { backoffMs, type SendOutcome } from './backoff.js';
 import { describeKey, type GroupingKey } from './grouping-key.js';
 
 export type Op = { readonly method: 'PUT' | 'POST'; readonly body: string } | { readonly method: 'DELETE' };
 
-export type SendOutcome = { readonly ok: true } | { readonly ok: false; readonly retryable: boolean; readonly error: string };
+export type { SendOutcome };
 
 export type Send = (key: GroupingKey, op: Op) => Promise<SendOutcome>;
 

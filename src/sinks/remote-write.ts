@@ -14,7 +14,8 @@ import { PushError } from '../errors.js';
 import { escapeLabelValue, formatValue } from '../expose/text.js';
 import { redactSecrets } from '../log.js';
 import type { MetricFamily } from '../metrics/types.js';
-import { HistoryQueue, type BatchOutcome, type QueuedSample } from './history-queue.js';
+import type { SendOutcome } from './backoff.js';
+import { HistoryQueue, type QueuedSample } from './history-queue.js';
 import { basicAuth, httpSetup, type HttpSetup } from './http-setup.js';
 import { describeRequestError, reasonOf } from './pushgateway.js';
 import { encodeWriteRequest, type WriteSample, type WriteSeries } from './remote-write-proto.js';
@@ -203,7 +204,7 @@ export class RemoteWriteSink implements Sink {
   }
 
   /** One WriteRequest. 2xx is success; connection errors, timeouts, 5xx and 429 are retryable. */
-  async #send(points: readonly Point[]): Promise<BatchOutcome> {
+  async #send(points: readonly Point[]): Promise<SendOutcome> {
     const body = compress(encodeWriteRequest(batchSeries(points)));
     const timeoutMs = this.#config.timeout;
     let answer;
