@@ -1,5 +1,4 @@
 /** The `instance` label: the configured one, or the host's FQDN as `hostname -f` prints it. */
-import { execFile } from 'node:child_process';
 import { InstanceError } from './errors.js';
 
 const NOT_A_HOST = new Set(['', 'localhost', 'localhost.localdomain', 'localhost6', 'localhost6.localdomain6']);
@@ -23,24 +22,13 @@ async function fqdnFrom(stdout: Promise<string>): Promise<string> {
   return fqdn;
 }
 
-/**
- * `hostname -f`'s stdout. node:child_process rather than execa, which `once` would load for this
- * alone; failures are worded as execa's were (`Command failed with exit code 1: hostname -f`).
- */
-function hostnameF(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('hostname', ['-f'], { timeout: TIMEOUT_MS, env: { ...process.env, LC_ALL: 'C' }, encoding: 'utf8' }, (err, stdout) => {
-      if (!err) return resolve(stdout);
-      const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: string | number | null };
-      const why =
-        typeof e.code === 'string'
-          ? `Command failed with ${e.code}`
-          : e.killed && e.signal === 'SIGTERM'
-            ? `Command timed out after ${TIMEOUT_MS} milliseconds`
-            : e.signal
-              ? `Command was killed with ${e.signal}`
-              : `Command failed with exit code ${e.code}`;
-      reject(Object.assign(new Error(`${why}: hostname -f`), { cause: err }));
-    });
-  });
+/** `hostname -f`'s stdout; a failure carries execa's one-line account of it. */
+async function hostnameF(): Promise<string> {
+  const { execa, ExecaError } = await import('execa');
+  try {
+    return (await execa('hostname', ['-f'], { timeout: TIMEOUT_MS, env: { LC_ALL: 'C' }, stdin: 'ignore' })).stdout;
+  } catch (err) {
+    if (!(err instanceof ExecaError)) throw err;
+    throw new Error(err.shortMessage.split('\n')[0], { cause: err });
+  }
 }
