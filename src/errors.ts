@@ -3,7 +3,7 @@
  * `message`. Check failures are not errors: they are results (see agent/run-check.ts).
  */
 
-export type ErrorCode = 'CONFIG_INVALID' | 'USAGE' | 'INSTANCE_UNKNOWN' | 'PUSH_FAILED';
+export type ErrorCode = 'CONFIG_INVALID' | 'INSTANCE_UNKNOWN' | 'PUSH_FAILED';
 
 export class PushagentError extends Error {
   readonly code: ErrorCode;
@@ -41,13 +41,6 @@ export class ConfigError extends PushagentError {
     const sorted = sortProblems(problems);
     super('CONFIG_INVALID', sorted.map(formatProblem).join('\n'));
     this.problems = sorted;
-  }
-}
-
-/** The command line asked for something that does not exist (e.g. an unknown `--check`). */
-export class UsageError extends PushagentError {
-  constructor(message: string) {
-    super('USAGE', message);
   }
 }
 

@@ -119,4 +119,3 @@ export const agentSchema = z.strictObject({
 });
 
 export type PushgatewayConfig = z.output<typeof pushgatewaySchema>;
-export type AgentFileConfig = z.output<typeof agentSchema>;
