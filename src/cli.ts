@@ -16,7 +16,8 @@ const io = (): CommandIo => ({
   env: process.env,
 });
 
-const configOption = () => new Option('-c, --config <file>', 'config file (default: pushagent.config.yaml, .pushagentrc.yaml, ... in the current directory)');
+const configOption = () =>
+  new Option('-c, --config <file>', 'config file (default: searched: pushagent.config.yaml, .pushagentrc*, package.json "pushagent", .config/pushagentrc* here, then ~/.config/pushagent/config.yaml)');
 
 const program = new Command('pushagent')
   .description('Runs YAML checks and pushes their results to Prometheus Pushgateways.')
