@@ -4,8 +4,12 @@
  * lazily so `--help` and `--version` load nothing else; only this file sets process.exitCode.
  */
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
 import type { CommandIo } from './commands/io.js';
+import { enableCompileCache } from './compile-cache.js';
+
+// First, so that what loads next (commander, then the verb's code) comes from the cache.
+enableCompileCache(process.env);
+const { Command, Option } = await import('commander');
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
