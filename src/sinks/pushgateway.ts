@@ -173,8 +173,17 @@ function basicAuth(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
 
-/** TLS alerts a server sends when it wants a client certificate and got none (TLS 1.2). */
-const CLIENT_CERT_ALERTS = ['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'];
+/**
+ * TLS alerts a server sends when it wants a client certificate and got none (TLS 1.2). The
+ * OpenSSL of Node 22 and 24 names the SSLv3 ones SSL/TLS.
+ */
+const CLIENT_CERT_ALERTS = [
+  'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE',
+  'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+];
 
 /**
  * Whether the connection was refused during or right after the TLS handshake, as a gateway that
