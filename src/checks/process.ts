@@ -132,7 +132,7 @@ function endGroup(pgid: number, graceMs: number, onEmpty: () => void): void {
 }
 
 /** Whether the group had any process to signal. */
-function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pgid, signal);
     return true;
@@ -144,20 +144,17 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
 
 /**
  * Whether any process of the group is still running. Zombies do not count: they are dead, only not
- * yet reaped by their new parent (in containers, an init that reaps slowly). Reads /proc on Linux,
- * falls back to signal 0 elsewhere.
+ * yet reaped by their new parent (in containers, an init that reaps slowly). Signal 0 first, then
+ * /proc on Linux; elsewhere signal 0 alone.
  */
 function groupAlive(pgid: number): boolean {
+  // No process at all: the usual answer, without reading every /proc/PID/stat of the host.
+  if (!signalGroup(pgid, 0)) return false;
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
   } catch {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
+    return true;
   }
   return pids.some((pid) => {
     try {
