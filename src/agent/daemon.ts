@@ -3,6 +3,7 @@
  * agent's own health group, reload (SIGHUP) and graceful stop. Effects come in through options.
  */
 import { GROUPING_LABELS, load, type LoadOptions, type Loaded } from '../config/load.js';
+import { ProcessTable } from '../checks/process.js';
 import type { CheckDef } from '../config/check-def.js';
 import { ConfigError, formatProblem, PushagentError } from '../errors.js';
 import { serialize } from '../expose/text.js';
@@ -37,6 +38,7 @@ export class Daemon {
   readonly #log: Logger;
   readonly #stats: AgentStats;
   readonly #scheduler: Scheduler;
+  readonly #processes = new ProcessTable();
   #wiring: Wiring | undefined;
   #agentTimer: NodeJS.Timeout | undefined;
 
@@ -173,6 +175,7 @@ export class Daemon {
     const { config } = this.#wiring!.loaded;
     const result = await runCheck(def, {
       maxOutputBytes: this.#opts.maxOutputBytes,
+      processes: this.#processes,
       reservedLabels: [...GROUPING_LABELS, ...Object.keys(config.labels)],
     });
     this.#stats.checkRun(def.name, result.success ? 'success' : result.timedOut ? 'timeout' : 'failure', lateness);

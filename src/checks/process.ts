@@ -27,6 +27,8 @@ export interface ProcessLimits {
   readonly signal: AbortSignal;
   readonly killGraceMs: number;
   readonly maxOutputBytes: number;
+  /** The agent's view of /proc, shared by every run (one is made per run otherwise). */
+  readonly processes?: ProcessTable;
 }
 
 /**
@@ -50,11 +52,13 @@ export async function runProcess(spec: ProcessSpec, limits: ProcessLimits): Prom
     forceKillAfterDelay: false,
   });
   const pgid = child.pid;
+  const group = { pgid: pgid ?? 0, since: performance.now(), processes: limits.processes ?? new ProcessTable() };
   const pipes = { stdout: child.stdout, stderr: child.stderr };
   /** Why the group is being ended: set once, by whichever comes first. */
   let ending: 'aborted' | 'stdout' | 'stderr' | 'exited' | undefined;
   let drain: NodeJS.Timeout | undefined;
   let closing = false;
+  let exited = false;
   const closePipes = (): void => {
     closing = true;
     pipes.stdout.destroy();
@@ -64,10 +68,10 @@ export async function runProcess(spec: ProcessSpec, limits: ProcessLimits): Prom
     if (pgid === undefined || ending !== undefined) return;
     ending = why;
     if (why === 'exited') {
-      endGroup(pgid, limits.killGraceMs, () => (drain = setTimeout(closePipes, DRAIN_MS)));
+      endGroup(group, limits.killGraceMs, () => exited, () => (drain = setTimeout(closePipes, DRAIN_MS)));
     } else {
       closePipes();
-      endGroup(pgid, limits.killGraceMs, () => {});
+      endGroup(group, limits.killGraceMs, () => exited, () => {});
     }
   };
   const onAbort = (): void => {
@@ -84,7 +88,10 @@ export async function runProcess(spec: ProcessSpec, limits: ProcessLimits): Prom
       if (!pipes[name].readableEnded && !closing) end(name);
     });
   }
-  child.once('exit', () => end('exited'));
+  child.once('exit', () => {
+    exited = true;
+    end('exited');
+  });
   try {
     const r = await child;
     if (ending === 'aborted') return { kind: 'aborted' };
@@ -111,11 +118,47 @@ function notStartedReason(r: { readonly cause?: unknown; readonly shortMessage?:
   return r.shortMessage?.split('\n')[0] ?? 'the command could not be started';
 }
 
+/** How often a group being ended is checked for processes left (signal 0). */
+const POLL_MS = 20;
+
+/**
+ * Which process groups still have a running process; zombies do not count: they are dead, only not
+ * yet reaped by their new parent (in containers, an init that reaps slowly). One read of /proc
+ * serves every group being ended for SCAN_MS: reading every /proc/PID/stat takes milliseconds on a
+ * busy host, and an agent may end a hundred groups a second while zombies linger.
+ */
+export class ProcessTable {
+  static readonly SCAN_MS = 100;
+  #readAt = Number.NEGATIVE_INFINITY;
+  /** undefined: no /proc to read (not Linux); whatever signal 0 finds counts as running. */
+  #running: ReadonlySet<number> | undefined;
+
+  /** Whether group `pgid`, made at `since` (performance.now()), has a running process. */
+  running(pgid: number, since: number): boolean {
+    const now = performance.now();
+    // A read from before the group was made would not know it: it would look empty.
+    if (this.#readAt < since || now - this.#readAt > ProcessTable.SCAN_MS) {
+      this.#running = runningGroups();
+      this.#readAt = now;
+    }
+    return this.#running?.has(pgid) ?? true;
+  }
+}
+
+interface Group {
+  readonly pgid: number;
+  /** When the group was made (performance.now()). */
+  readonly since: number;
+  readonly processes: ProcessTable;
+}
+
 /**
  * SIGTERM to the group now, SIGKILL after the grace period unless the group is empty by then;
- * `onEmpty` once it is (or once SIGKILL is sent).
+ * `onEmpty` once it is (or once SIGKILL is sent). `reaped` says whether the main process (the
+ * group's leader, our child) has been reaped: until then the group cannot be empty.
  */
-function endGroup(pgid: number, graceMs: number, onEmpty: () => void): void {
+function endGroup(group: Group, graceMs: number, reaped: () => boolean, onEmpty: () => void): void {
+  const { pgid } = group;
   if (!signalGroup(pgid, 'SIGTERM')) return onEmpty();
   const timer = setTimeout(() => {
     clearInterval(poll);
@@ -124,14 +167,14 @@ function endGroup(pgid: number, graceMs: number, onEmpty: () => void): void {
   }, graceMs);
   // Stop early once the group is empty (TERM was enough); until then the KILL stays armed.
   const poll = setInterval(() => {
-    if (groupAlive(pgid)) return;
+    if (!reaped() || (signalGroup(pgid, 0) && group.processes.running(pgid, group.since))) return;
     clearTimeout(timer);
     clearInterval(poll);
     onEmpty();
-  }, 20);
+  }, POLL_MS);
 }
 
-/** Whether the group had any process to signal. */
+/** Whether the group had any process to signal, zombies included. */
 function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pgid, signal);
@@ -142,28 +185,24 @@ function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/**
- * Whether any process of the group is still running. Zombies do not count: they are dead, only not
- * yet reaped by their new parent (in containers, an init that reaps slowly). Signal 0 first, then
- * /proc on Linux; elsewhere signal 0 alone.
- */
-function groupAlive(pgid: number): boolean {
-  // No process at all: the usual answer, without reading every /proc/PID/stat of the host.
-  if (!signalGroup(pgid, 0)) return false;
+/** The groups with a process that is not a zombie, from /proc; undefined without one (not Linux). */
+function runningGroups(): Set<number> | undefined {
+  const groups = new Set<number>();
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
   } catch {
-    return true;
+    return undefined;
   }
-  return pids.some((pid) => {
+  for (const pid of pids) {
     try {
       // Fields after the parenthesised command: state, ppid, pgrp, ...
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return Number(pgrp) === pgid && state !== 'Z';
+      if (state !== 'Z') groups.add(Number(pgrp));
     } catch {
-      return false;
+      // Gone since the listing.
     }
-  });
+  }
+  return groups;
 }

@@ -4,6 +4,7 @@
  */
 import { resultGroup } from '../agent/group.js';
 import { runCheck, type CheckResult } from '../agent/run-check.js';
+import { ProcessTable } from '../checks/process.js';
 import { GROUPING_LABELS } from '../config/load.js';
 import { formatDuration } from '../config/duration.js';
 import { resolveInstance } from '../host.js';
@@ -52,6 +53,7 @@ export async function once(opts: OnceOptions, io: CommandIo): Promise<number> {
   const target = { job: config.pushgateway?.job ?? 'pushagent', instance, labels: config.labels };
   const deps = {
     maxOutputBytes: MAX_OUTPUT_BYTES,
+    processes: new ProcessTable(),
     reservedLabels: [...GROUPING_LABELS, ...Object.keys(config.labels)],
   };
   const width = Math.max(0, ...checks.map((c) => c.name.length));
