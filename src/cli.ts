@@ -4,9 +4,13 @@
  * lazily so `--help` and `--version` load nothing else; only this file sets process.exitCode.
  */
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandIo } from './commands/io.js';
+import { enableCompileCache } from './compile-cache.js';
 import { parseDuration } from './config/duration.js';
+
+// First, so that what loads next (commander, then the verb's code) comes from the cache.
+enableCompileCache(process.env);
+const { Command, InvalidArgumentError, Option } = await import('commander');
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -31,7 +35,8 @@ function durationMs(text: string): number {
   return ms;
 }
 
-const configOption = () => new Option('-c, --config <file>', 'config file (default: pushagent.config.yaml, .pushagentrc.yaml, ... in the current directory)');
+const configOption = () =>
+  new Option('-c, --config <file>', 'config file (default: searched: pushagent.config.yaml, .pushagentrc*, package.json "pushagent", .config/pushagentrc* here, then ~/.config/pushagent/config.yaml)');
 
 // `run`: signals that arrive before the daemon has installed its own handlers (while its code
 // loads, its config loads, `hostname -f` answers) are kept and handed over, not fatal.

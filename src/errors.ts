@@ -3,7 +3,7 @@
  * `message`. Check failures are not errors: they are results (see agent/run-check.ts).
  */
 
-export type ErrorCode = 'CONFIG_INVALID' | 'USAGE' | 'INSTANCE_UNKNOWN' | 'PUSH_FAILED';
+export type ErrorCode = 'CONFIG_INVALID' | 'INSTANCE_UNKNOWN' | 'PUSH_FAILED';
 
 export class PushagentError extends Error {
   readonly code: ErrorCode;
@@ -53,13 +53,6 @@ export function userLines(err: unknown): string[] | undefined {
   if (err instanceof ConfigError) return err.problems.map(formatProblem);
   if (err instanceof PushagentError) return [err.message];
   return undefined;
-}
-
-/** The command line asked for something that does not exist (e.g. an unknown `--check`). */
-export class UsageError extends PushagentError {
-  constructor(message: string) {
-    super('USAGE', message);
-  }
 }
 
 export class InstanceError extends PushagentError {

@@ -1,5 +1,4 @@
 /** The `instance` label: the configured one, or the host's FQDN as `hostname -f` prints it. */
-import { execFile } from 'node:child_process';
 import { isIPv6 } from 'node:net';
 import { InstanceError } from './errors.js';
 
@@ -56,24 +55,13 @@ function isLoopback(name: string): boolean {
   return canonical === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(canonical);
 }
 
-/**
- * `hostname -f`'s stdout. node:child_process rather than execa, which `once` would load for this
- * alone; failures are worded as execa's were (`Command failed with exit code 1: hostname -f`).
- */
-function hostnameF(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('hostname', ['-f'], { timeout: TIMEOUT_MS, env: { ...process.env, LC_ALL: 'C' }, encoding: 'utf8' }, (err, stdout) => {
-      if (!err) return resolve(stdout);
-      const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: string | number | null };
-      const why =
-        typeof e.code === 'string'
-          ? `Command failed with ${e.code}`
-          : e.killed && e.signal === 'SIGTERM'
-            ? `Command timed out after ${TIMEOUT_MS} milliseconds`
-            : e.signal
-              ? `Command was killed with ${e.signal}`
-              : `Command failed with exit code ${e.code}`;
-      reject(Object.assign(new Error(`${why}: hostname -f`), { cause: err }));
-    });
-  });
+/** `hostname -f`'s stdout; a failure carries execa's one-line account of it. */
+async function hostnameF(): Promise<string> {
+  const { execa, ExecaError } = await import('execa');
+  try {
+    return (await execa('hostname', ['-f'], { timeout: TIMEOUT_MS, env: { LC_ALL: 'C' }, stdin: 'ignore' })).stdout;
+  } catch (err) {
+    if (!(err instanceof ExecaError)) throw err;
+    throw new Error(err.shortMessage.split('\n')[0], { cause: err });
+  }
 }

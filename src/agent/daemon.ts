@@ -3,6 +3,7 @@
  * queues and retries by its own policy), the agent's own metrics, reload (SIGHUP) and graceful stop.
  * Effects come in through options.
  */
+import { ProcessTable } from '../checks/process.js';
 import type { CheckDef } from '../config/check-def.js';
 import { GROUPING_LABELS, load, type LoadOptions, type Loaded } from '../config/load.js';
 import { userLines } from '../errors.js';
@@ -46,6 +47,7 @@ export class Daemon {
   readonly #log: Logger;
   readonly #stats: AgentStats;
   readonly #scheduler: Scheduler;
+  readonly #processes = new ProcessTable();
   #wiring: Wiring | undefined;
   #agentTimer: NodeJS.Timeout | undefined;
   #stopping = false;
@@ -189,6 +191,7 @@ export class Daemon {
     const { config } = this.#wiring!.loaded;
     const result = await runCheck(def, {
       maxOutputBytes: this.#opts.maxOutputBytes,
+      processes: this.#processes,
       reservedLabels: [...GROUPING_LABELS, ...Object.keys(config.labels)],
     });
     this.#stats.checkRun(def.name, result.success ? 'success' : result.timedOut ? 'timeout' : 'failure', lateness);

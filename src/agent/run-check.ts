@@ -5,6 +5,7 @@
  */
 import { kindNamed } from '../checks/registry.js';
 import type { Collected } from '../checks/kind.js';
+import type { ProcessTable } from '../checks/process.js';
 import type { CheckDef } from '../config/check-def.js';
 import { formatDuration } from '../config/duration.js';
 import { withLabels } from '../metrics/labels.js';
@@ -28,6 +29,8 @@ export interface RunCheckDeps {
   readonly maxOutputBytes: number;
   /** Where /proc is (default `/proc`). */
   readonly procRoot?: string;
+  /** One per agent: process groups being ended share its reads of /proc. */
+  readonly processes?: ProcessTable;
   /** Label names no sample may carry: the grouping key's. */
   readonly reservedLabels: readonly string[];
   /** Monotonic milliseconds. */
@@ -47,7 +50,13 @@ export async function runCheck(def: CheckDef, deps: RunCheckDeps): Promise<Check
   const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(() => resolve(TIMED_OUT), def.timeoutMs);
   });
-  const ctx = { signal: controller.signal, killGraceMs: def.killGraceMs, maxOutputBytes: deps.maxOutputBytes, procRoot: deps.procRoot ?? '/proc' };
+  const ctx = {
+    signal: controller.signal,
+    killGraceMs: def.killGraceMs,
+    maxOutputBytes: deps.maxOutputBytes,
+    procRoot: deps.procRoot ?? '/proc',
+    processes: deps.processes,
+  };
   const collecting = Promise.resolve()
     .then(() => kindNamed(def.kind).collect(def.spec, ctx))
     .catch((err: unknown): Collected => ({ ok: false, reason: `internal error: ${(err as Error)?.message ?? String(err)}`, exitCode: -1 }));

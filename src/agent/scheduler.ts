@@ -56,10 +56,6 @@ export class Scheduler {
     return job.running;
   }
 
-  names(): string[] {
-    return [...this.#jobs.keys()];
-  }
-
   /** After stop(), accept checks again (a reload that rebuilds everything). */
   restart(): void {
     this.#stopped = false;

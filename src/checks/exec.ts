@@ -7,6 +7,8 @@ import { nonEmptyString } from '../config/fields.js';
 import type { CheckKind, Collected, KindProblem } from './kind.js';
 import { runProcess, type ProcessOutcome } from './process.js';
 import { describeExit } from './exit-codes.js';
+import { readOutcome } from './outcome.js';
+import { firstLine } from '../parse/result.js';
 import { OUTPUT_NAMES, OUTPUTS, type OutputName } from './outputs.js';
 
 // A regex rather than a refine, so that the JSON Schema carries the rule as a `pattern`.
@@ -94,29 +96,13 @@ async function collect(spec: ExecSpec, ctx: Parameters<CheckKind<ExecSpec>['coll
 
 /** Pure: a finished process and the check's output format → samples or a reason. */
 export function interpret(spec: ExecSpec, outcome: ProcessOutcome): Collected {
-  switch (outcome.kind) {
-    case 'not-started':
-      return { ok: false, reason: outcome.reason, exitCode: -1 };
-    case 'aborted':
-      return { ok: false, reason: 'aborted', exitCode: -1 };
-    case 'output-too-large':
-      return { ok: false, reason: `${outcome.stream} exceeded the output limit; the process group was killed`, exitCode: -1 };
-    case 'signaled':
-      return { ok: false, reason: `killed by ${outcome.signal}${firstLine(outcome.stderr)}`, exitCode: -1 };
-    case 'exited': {
-      const format = OUTPUTS[spec.output];
-      if (!format.measures(outcome.exitCode)) {
-        const reason = format.failure?.(outcome.exitCode, outcome.stdout, outcome.stderr) ?? `${describeExit(outcome.exitCode)}${firstLine(outcome.stderr)}`;
-        return { ok: false, reason, exitCode: outcome.exitCode };
-      }
-      return format.parse(outcome.stdout, outcome.exitCode, spec);
-    }
-  }
-}
-
-function firstLine(stderr: string): string {
-  const line = stderr.split('\n').find((l) => l.trim() !== '');
-  return line === undefined ? '' : `: ${line.trim().slice(0, 200)}`;
+  return readOutcome(outcome, ({ exitCode, stdout, stderr }) => {
+    const format = OUTPUTS[spec.output];
+    if (format.measures(exitCode)) return format.parse(stdout, exitCode, spec);
+    const said = firstLine(stderr);
+    const reason = format.failure?.(exitCode, stdout, stderr) ?? `${describeExit(exitCode)}${said === undefined ? '' : `: ${said}`}`;
+    return { ok: false, reason, exitCode };
+  });
 }
 
 export const execKind: CheckKind<ExecSpec> = {

@@ -1,6 +1,7 @@
 /** What every check kind provides, and what the framework hands it. */
 import type { z } from 'zod';
 import type { MetricFamily } from '../metrics/types.js';
+import type { ProcessTable } from './process.js';
 
 export interface CollectContext {
   /** Aborted when the check's timeout expires: stop, kill what was started, release resources. */
@@ -11,6 +12,8 @@ export interface CollectContext {
   readonly maxOutputBytes: number;
   /** Where /proc is: `/proc`, or a folder of captured fixtures in tests (like node_exporter's --path.procfs). */
   readonly procRoot: string;
+  /** The agent's view of which process groups still run, shared by every run (see runProcess). */
+  readonly processes?: ProcessTable;
 }
 
 export type Collected =

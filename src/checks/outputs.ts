@@ -6,6 +6,7 @@ import type { MetricFamily } from '../metrics/types.js';
 import { GATEWAY_METRIC_NAMES, OWN_PREFIX } from '../metrics/names.js';
 import { nagiosFamilies, parseNagiosOutput } from '../parse/nagios.js';
 import { parsePrometheusText } from '../parse/prometheus.js';
+import { firstLine } from '../parse/result.js';
 import { parseValue } from '../parse/value.js';
 import { describeExit } from './exit-codes.js';
 import type { Collected } from './kind.js';
@@ -74,11 +75,6 @@ const nagios: OutputFormat = {
     return said === undefined ? code : `${code}: ${said}`;
   },
 };
-
-function firstLine(text: string): string | undefined {
-  const line = text.split('\n').find((l) => l.trim() !== '');
-  return line === undefined ? undefined : line.trim().slice(0, 200);
-}
 
 export const OUTPUTS = { value, prometheus, nagios } as const satisfies Record<string, OutputFormat>;
 

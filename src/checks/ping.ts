@@ -11,6 +11,7 @@ import { formatDuration } from '../config/duration.js';
 import type { MetricFamily, Sample } from '../metrics/types.js';
 import { readPingRun, type PingSummary } from '../parse/ping.js';
 import type { CheckKind, Collected, CollectContext, KindProblem } from './kind.js';
+import { readOutcome } from './outcome.js';
 import { runProcess, type ProcessOutcome } from './process.js';
 
 /**
@@ -145,21 +146,11 @@ export function interpretPing(targets: readonly string[], outcomes: readonly Pro
 }
 
 function targetResult(outcome: ProcessOutcome): TargetResult {
-  switch (outcome.kind) {
-    case 'not-started':
-      return { ok: false, reason: outcome.reason, exitCode: -1 };
-    case 'aborted':
-      return { ok: false, reason: 'aborted', exitCode: -1 };
-    case 'output-too-large':
-      return { ok: false, reason: `ping's ${outcome.stream} exceeded the output limit; it was killed`, exitCode: -1 };
-    case 'signaled':
-      return { ok: false, reason: `ping was killed by ${outcome.signal}`, exitCode: -1 };
-    case 'exited': {
-      const r = readPingRun(outcome);
-      if (!r.ok) return { ok: false, reason: r.line === undefined ? r.message : `ping output line ${r.line}: ${r.message}`, exitCode: outcome.exitCode };
-      return { ok: true, summary: r.value, exitCode: outcome.exitCode };
-    }
-  }
+  return readOutcome(outcome, (exited): TargetResult => {
+    const r = readPingRun(exited);
+    if (!r.ok) return { ok: false, reason: r.line === undefined ? r.message : `ping output line ${r.line}: ${r.message}`, exitCode: exited.exitCode };
+    return { ok: true, summary: r.value, exitCode: exited.exitCode };
+  });
 }
 
 const METRICS: readonly { name: string; help: string; value: (s: PingSummary) => number | undefined }[] = [

@@ -6,6 +6,7 @@
 import { deliver, reportOf } from '../agent/deliver.js';
 import { limited } from '../agent/limit.js';
 import { runCheck, type CheckResult } from '../agent/run-check.js';
+import { ProcessTable } from '../checks/process.js';
 import { formatDuration } from '../config/duration.js';
 import { GROUPING_LABELS } from '../config/load.js';
 import { resolveInstance } from '../host.js';
@@ -56,7 +57,7 @@ export async function once(opts: OnceOptions, io: CommandIo): Promise<number> {
     return EXIT.invalid;
   }
 
-  const deps = { maxOutputBytes: MAX_OUTPUT_BYTES, reservedLabels: [...GROUPING_LABELS, ...Object.keys(config.labels)] };
+  const deps = { maxOutputBytes: MAX_OUTPUT_BYTES, processes: new ProcessTable(), reservedLabels: [...GROUPING_LABELS, ...Object.keys(config.labels)] };
   const running = limited(checks, opts.concurrency ?? DEFAULT_CONCURRENCY, (def) => runCheck(def, deps));
   const width = Math.max(0, ...checks.map((c) => c.name.length));
   let checkFailed = false;

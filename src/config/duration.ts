@@ -1,8 +1,9 @@
 /** Durations as operators write them: `500ms`, `15s`, `1m`, `1m30s`, `1h`. Go's syntax, whole units. */
+import { UNSIGNED_DECIMAL } from '../parse/number.js';
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-export const DURATION_RE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
-const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+export const DURATION_RE = new RegExp(`^(?:${UNSIGNED_DECIMAL}(?:ms|s|m|h))+$`);
+const PART_RE = new RegExp(`(${UNSIGNED_DECIMAL})(ms|s|m|h)`, 'g');
 
 /** Milliseconds, or undefined when `text` is not a positive duration. */
 export function parseDuration(text: string): number | undefined {

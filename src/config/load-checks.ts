@@ -1,5 +1,5 @@
 /** checks_dir/*.yaml|yml → CheckDef[], every problem located (STYLE rule 2: strict, once, at load). */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { describeValue, type Problem } from '../errors.js';
@@ -9,7 +9,8 @@ import type { CheckDef, Schedule } from './check-def.js';
 import { checkSchemaOf, commonShape, shortestCronGapMs } from './check-schema.js';
 import { formatDuration } from './duration.js';
 import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
-import { locate, parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
+import { readTextFile } from './text-file.js';
+import { dataOf, locate, parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
 
 export interface CheckLoadOptions {
   readonly defaults: { readonly intervalMs: number; readonly timeoutMs: number; readonly killGraceMs: number };
@@ -29,7 +30,8 @@ export async function loadChecks(dir: string, opts: CheckLoadOptions): Promise<{
   let names: string[];
   try {
     const entries = await readdir(dir, { withFileTypes: true });
-    names = entries.filter((e) => !e.isDirectory() && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort();
+    // Folders, FIFOs, devices... named *.yaml too: readTextFile refuses them by name.
+    names = entries.filter((e) => /\.ya?ml$/.test(e.name)).map((e) => e.name).sort();
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message;
     return { checks: [], problems: [{ file: opts.display(dir), message: `cannot read the checks directory: ${reason}` }] };
@@ -39,10 +41,17 @@ export async function loadChecks(dir: string, opts: CheckLoadOptions): Promise<{
   const named: Named[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
-    const { source, problems: syntax } = parseYaml(opts.display(file), await readFile(file, 'utf8'));
+    const read = await readTextFile(file);
+    if (!read.ok) {
+      const where = read.line === undefined ? { file: opts.display(file) } : { file: opts.display(file), line: read.line, col: 1 };
+      problems.push({ ...where, message: read.line === undefined ? `cannot read the check file: ${read.message}` : read.message });
+      continue;
+    }
+    const { source, problems: syntax } = parseYaml(opts.display(file), read.text);
     problems.push(...syntax);
     if (syntax.length > 0) continue;
-    const data: unknown = source.doc.toJS();
+    const { data, problems: aliases } = dataOf(source);
+    problems.push(...aliases);
     if (data === null || data === undefined) continue;
     const items: [unknown, YamlPath][] = Array.isArray(data) ? data.map((d, i) => [d, [i]]) : [[data, []]];
     for (const [item, base] of items) {

@@ -1,11 +1,11 @@
 /**
  * The one loader `validate`, `once` and `run` share (STYLE rule 2): what validate accepts will run.
- * Finds the config file (the first of SEARCH_PLACES in the working directory) or takes `-c FILE`,
+ * Finds the config file (find-config.ts: cosmiconfig's search) or takes `-c FILE`,
  * expands environment variables, validates it strictly, checks that the secret and TLS files it
  * names can be read, then loads every check. Throws ConfigError with every problem found.
  */
 import { constants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, fileErrorReason, type Problem } from '../errors.js';
 import { isSeq } from 'yaml';
@@ -15,8 +15,10 @@ import type { CheckDef } from './check-def.js';
 import { expandDocument } from './env-vars.js';
 import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
 import { loadChecks } from './load-checks.js';
+import type { FoundConfig } from './find-config.js';
+import { readTextFile } from './text-file.js';
 import { loadWebConfig, type WebConfig } from './web-config.js';
-import { keepScalarText, locate, parseYaml, valueAt, type YamlPath, type YamlSource } from './yaml-source.js';
+import { dataOf, keepScalarText, locate, narrowTo, parseYaml, valueAt, type YamlPath, type YamlSource } from './yaml-source.js';
 
 /**
  * The configuration as the schema outputs it (defaults filled in, durations in ms), with every
@@ -48,24 +50,25 @@ export interface LoadOptions {
   readonly checks?: boolean;
 }
 
-export const SEARCH_PLACES = ['pushagent.config.yaml', 'pushagent.config.yml', '.pushagentrc', '.pushagentrc.yaml', '.pushagentrc.yml'];
-
 export const GROUPING_LABELS = ['job', 'instance', 'check'];
 
 export async function load(opts: LoadOptions): Promise<Loaded> {
   const display = (file: string): string => displayPath(opts.cwd, file);
-  const found = await findConfig(opts, display);
-  const problems: Problem[] = [...found.problems];
+  const { found, problems } = await configText(opts, display);
   let config = configFrom(agentSchema.parse({}), undefined, opts.cwd);
-  if (found.file !== undefined && found.text !== undefined) {
-    const { source, problems: syntax } = parseYaml(display(found.file), found.text);
+  if (found !== undefined) {
+    const yaml = parseYaml(display(found.file), found.text);
+    // package.json: its `pushagent` key, positions still those of package.json.
+    const source = found.key === undefined ? yaml.source : narrowTo(yaml.source, found.key);
     let web: WebConfig | undefined;
-    problems.push(...syntax);
-    if (syntax.length === 0) problems.push(...expandDocument(source, opts.env));
+    if (yaml.problems.length === 0) problems.push(...expandDocument(source, opts.env));
     const receivers = source.doc.get('remote_write');
     const rwPaths = isSeq(receivers) ? receivers.items.flatMap((_, i) => remoteWriteTextPaths(i)) : [];
     keepScalarText(source, [...SCALAR_TEXT_PATHS, ...rwPaths]);
-    const raw: unknown = source.doc.toJS() ?? {};
+    const data = dataOf(source);
+    const syntax = [...yaml.problems, ...data.problems];
+    problems.push(...syntax);
+    const raw: unknown = data.data ?? {};
     const dir = path.dirname(found.file);
     const parsed = agentSchema.safeParse(raw, { error: issueMessage, reportInput: true });
     if (syntax.length === 0) {
@@ -209,34 +212,17 @@ async function unreadable(file: string): Promise<string | undefined> {
   }
 }
 
-async function findConfig(
+async function configText(
   opts: LoadOptions,
   display: (f: string) => string,
-): Promise<{ file?: string; text?: string; problems: Problem[] }> {
-  if (opts.configFile !== undefined) {
-    const file = path.resolve(opts.cwd, opts.configFile);
-    try {
-      return { file, text: await readFile(file, 'utf8'), problems: [] };
-    } catch (err) {
-      return { problems: [{ file: display(file), message: `cannot read the config file: ${fileErrorReason(err)}` }] };
-    }
+): Promise<{ found?: FoundConfig; problems: Problem[] }> {
+  if (opts.configFile === undefined) {
+    const { findConfig } = await import('./find-config.js');
+    return findConfig(opts.cwd, opts.env, display);
   }
-  // The first search place in the working directory holding more than blanks, as cosmiconfig
-  // searched (searchStrategy 'none') before these lines replaced it: it cost `once` 3 ms and 86 KB
-  // of code to load (bench/), and also read package.json and .config/ for options of its own.
-  for (const place of SEARCH_PLACES) {
-    const file = path.resolve(opts.cwd, place);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if (SKIPPED.has((err as NodeJS.ErrnoException).code ?? '')) continue;
-      throw err;
-    }
-    if (text.trim() !== '') return { file, text, problems: [] };
-  }
-  return { problems: [] };
+  const file = path.resolve(opts.cwd, opts.configFile);
+  const read = await readTextFile(file);
+  if (read.ok) return { found: { file, text: read.text }, problems: [] };
+  if (read.line !== undefined) return { problems: [{ file: display(file), line: read.line, col: 1, message: read.message }] };
+  return { problems: [{ file: display(file), message: `cannot read the config file: ${read.message}` }] };
 }
-
-/** Why a search place is passed over, as cosmiconfig did: missing, a folder, unreadable. */
-const SKIPPED: ReadonlySet<string> = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'EACCES']);

@@ -1,7 +1,7 @@
 /**
  * A YAML file parsed with its positions kept, so every problem can be reported as `file:line:col`.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Problem } from '../errors.js';
 
 export type YamlPath = readonly (string | number)[];
@@ -27,6 +27,37 @@ export function parseYaml(file: string, text: string): { source: YamlSource; pro
     message: `invalid YAML: ${e.message.split('\n')[0]}`,
   }));
   return { source, problems };
+}
+
+/**
+ * How many nodes aliases may expand to, per anchor (yaml's maxAliasCount): generous for anchors
+ * shared by many checks, far below what an alias bomb needs.
+ */
+export const MAX_ALIAS_COUNT = 1000;
+
+/** The document as plain data; aliases that expand past MAX_ALIAS_COUNT are a problem, not an exhaustion. */
+export function dataOf(source: YamlSource): { data: unknown; problems: Problem[] } {
+  try {
+    return { data: source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), problems: [] };
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    let at = 0;
+    visit(source.doc, {
+      Alias(_, node) {
+        at = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    return { data: undefined, problems: [{ ...positionOf(source, at), message: `invalid YAML: ${err.message} (aliases may expand to at most ${MAX_ALIAS_COUNT} nodes each)` }] };
+  }
+}
+
+/** `source` as the value of its top-level `key` alone (package.json's `pushagent`), positions kept. */
+export function narrowTo(source: YamlSource, key: string): YamlSource {
+  const doc = source.doc.clone();
+  const root = doc.contents;
+  doc.contents = isMap(root) ? ((root.get(key, true) as Node | undefined) ?? null) : null;
+  return { ...source, doc };
 }
 
 export function positionOf(source: YamlSource, offset: number): Position {

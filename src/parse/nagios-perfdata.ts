@@ -4,6 +4,7 @@
  * base units. Pure; errors say what was expected and what was found.
  */
 
+import { DECIMAL as NUMBER } from './number.js';
 import { quote, type ParseResult } from './result.js';
 
 /** What a UOM measures, and so which family its values go to. */
@@ -56,7 +57,6 @@ const UNITS: ReadonlyMap<string, Unit> = new Map<string, Unit>([
 
 const UOM_NAMES: readonly string[] = [...UNITS.keys()].filter((uom) => uom !== '');
 
-const NUMBER = String.raw`[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?`;
 const VALUE_RE = new RegExp(`^(U|${NUMBER})(.*)$`, 's');
 const NUMBER_RE = new RegExp(`^${NUMBER}$`);
 /** `[@][start:]end`: start a number or `~` (minus infinity), end a number or nothing after a colon. */

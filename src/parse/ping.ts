@@ -12,7 +12,8 @@
  * Pure. The round-trip line is absent when no reply came back (or when packets are too small to
  * carry a timestamp); times come back in seconds. Loss is for the caller to compute from the counts.
  */
-import { quote, type ParseResult } from './result.js';
+import { UNSIGNED_DECIMAL } from './number.js';
+import { firstLine, quote, type ParseResult } from './result.js';
 
 export interface PingRtt {
   /** Seconds. */
@@ -45,7 +46,7 @@ const COUNTS_RE = /^(\d+) packets transmitted, (\d+) (?:packets )?received(.*)$/
 const RTT_RE = /^(?:rtt|round-trip) min\/avg\/max(\/(?:mdev|stddev))? = ([\d.]+)\/([\d.]+)\/([\d.]+)(?:\/([\d.]+))? ms(.*)$/;
 /** What may follow the times, or stand alone after the counts: packets in flight, flood/adaptive gaps. */
 const EXTRA_RE = /^(?:pipe \d+|ipg\/ewma [\d.]+\/[\d.]+ ms)$/;
-const DECIMAL_RE = /^\d+(?:\.\d+)?$/;
+const DECIMAL_RE = new RegExp(`^${UNSIGNED_DECIMAL}$`);
 
 /**
  * Exit statuses that come with a summary: iputils and BusyBox exit 0 when a reply came back and 1
@@ -150,11 +151,6 @@ function msToSeconds(ms: string): number {
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
-}
-
-function firstLine(text: string): string | undefined {
-  const line = text.split('\n').find((l) => l.trim() !== '');
-  return line === undefined ? undefined : line.trim().slice(0, 200);
 }
 
 function describeOutput(stdout: string): string {

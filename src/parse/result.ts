@@ -12,3 +12,9 @@ export function quote(text: string): string {
   const chars = Array.from(text);
   return JSON.stringify(chars.length > QUOTE_MAX ? `${chars.slice(0, QUOTE_MAX).join('')}…` : text);
 }
+
+/** The first line of `text` that is not blank, trimmed and cut to 200 characters: what a reason quotes. */
+export function firstLine(text: string): string | undefined {
+  const line = text.split('\n').find((l) => l.trim() !== '');
+  return line === undefined ? undefined : line.trim().slice(0, 200);
+}

@@ -3,10 +3,11 @@
  * Prometheus text parser and the serializer share, so that every stage agrees on what a number is.
  */
 
+import { DECIMAL } from './number.js';
 import { quote, type ParseResult } from './result.js';
 
 /** Decimal floats only: optional sign, digits with an optional point, optional exponent. */
-const DECIMAL_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const DECIMAL_RE = new RegExp(`^${DECIMAL}$`);
 
 /** The only characters a script's output may be padded with. */
 const PADDING: ReadonlySet<string> = new Set([' ', '\t', '\r', '\n']);

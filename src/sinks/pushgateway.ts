@@ -221,8 +221,17 @@ export function describeRequestError(err: unknown, timeoutMs: number, server: st
   return server !== undefined && closedByHandshake(e) ? `${reason} (the ${server} may require a client certificate: set tls.cert_file and tls.key_file)` : reason;
 }
 
-/** TLS alerts a server sends when it wants a client certificate and got none (TLS 1.2). */
-const CLIENT_CERT_ALERTS = ['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'];
+/**
+ * TLS alerts a server sends when it wants a client certificate and got none (TLS 1.2). The
+ * OpenSSL of Node 22 and 24 names the SSLv3 ones SSL/TLS.
+ */
+const CLIENT_CERT_ALERTS = [
+  'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE',
+  'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+];
 
 /**
  * Whether the connection was refused during or right after the TLS handshake, as a server that

@@ -62,6 +62,11 @@ describe('exec collect (real processes)', () => {
     expect(r).toEqual({ ok: false, exitCode: -1, reason: 'stdout exceeded the output limit; the process group was killed' });
   });
 
+  it('fails on output that is not UTF-8, naming its line', async () => {
+    const r = await execKind.collect(spec({ command: 'printf "up 1\\ncaf\\351 2\\n"', output: 'prometheus' }), ctx);
+    expect(r).toEqual({ ok: false, exitCode: 0, reason: 'output line 2: expected UTF-8 text, found bytes that are not UTF-8' });
+  });
+
   it('on abort kills the whole group without waiting for pipes a grandchild holds', async () => {
     const ac = new AbortController();
     const started = performance.now();
