@@ -9,8 +9,9 @@ const LOOPBACK_V4_RE = /^127(?:\.\d{1,3}){1,3}$/;
 
 const TIMEOUT_MS = 5000;
 
-export async function resolveInstance(configured: string | undefined): Promise<string> {
-  return configured ?? fqdnFrom(hostnameF());
+/** `signal` ends a `hostname -f` still running (the daemon stopping during a reload). */
+export async function resolveInstance(configured: string | undefined, signal?: AbortSignal): Promise<string> {
+  return configured ?? fqdnFrom(hostnameF(signal));
 }
 
 async function fqdnFrom(stdout: Promise<string>): Promise<string> {
@@ -56,12 +57,25 @@ function isLoopback(name: string): boolean {
 }
 
 /** `hostname -f`'s stdout; a failure carries execa's one-line account of it. */
-async function hostnameF(): Promise<string> {
+async function hostnameF(signal?: AbortSignal): Promise<string> {
   const { execa, ExecaError } = await import('execa');
+  // Its own process group, ended whole on abort: a wrapper that left a child holding the pipe
+  // would otherwise keep the process from exiting.
+  const subprocess = execa('hostname', ['-f'], { timeout: TIMEOUT_MS, env: { LC_ALL: 'C' }, stdin: 'ignore', detached: true });
+  const abort = (): void => {
+    try {
+      process.kill(-subprocess.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  signal?.addEventListener('abort', abort, { once: true });
   try {
-    return (await execa('hostname', ['-f'], { timeout: TIMEOUT_MS, env: { LC_ALL: 'C' }, stdin: 'ignore' })).stdout;
+    return (await subprocess).stdout;
   } catch (err) {
     if (!(err instanceof ExecaError)) throw err;
     throw new Error(err.shortMessage.split('\n')[0], { cause: err });
+  } finally {
+    signal?.removeEventListener('abort', abort);
   }
 }

@@ -20,8 +20,8 @@ async function fakeHostname(script: string): Promise<void> {
 }
 
 describe('resolveInstance runs `hostname -f`', () => {
-  it('takes its stdout, trimmed, with LC_ALL=C', async () => {
-    await fakeHostname('[ "$1" = -f ] && [ "$LC_ALL" = C ] && echo "  web01.example.com"');
+  it('takes its stdout without the final line end, with LC_ALL=C (blanks around it are refused: test/host.test.ts)', async () => {
+    await fakeHostname('[ "$1" = -f ] && [ "$LC_ALL" = C ] && echo "web01.example.com"');
     expect(await resolveInstance(undefined)).toBe('web01.example.com');
   });
 

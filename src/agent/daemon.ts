@@ -51,6 +51,8 @@ export class Daemon {
   #wiring: Wiring | undefined;
   #agentTimer: NodeJS.Timeout | undefined;
   #stopping = false;
+  /** Aborted on stop: a reload still waiting (for `hostname -f`) gives up rather than hold the exit. */
+  readonly #stopped = new AbortController();
 
   private constructor(opts: DaemonOptions) {
     this.#opts = opts;
@@ -89,10 +91,15 @@ export class Daemon {
    * outputs whose settings changed are replaced.
    */
   async reload(): Promise<void> {
+    const current = this.#wiring!;
     let next: Loaded;
+    let wiring: Wiring;
     try {
       next = await load(this.#opts);
+      // Its identity too (`hostname -f`) and the outputs whose settings changed: any of it may fail.
+      wiring = await this.#wire(next, current.outputs);
     } catch (err) {
+      if (this.#stopping) return;
       const problems = userLines(err);
       if (problems === undefined) throw err;
       for (const p of problems) this.#log.error(p);
@@ -100,9 +107,6 @@ export class Daemon {
       this.#stats.reload('failure');
       return;
     }
-    if (this.#stopping) return;
-    const current = this.#wiring!;
-    const wiring = await this.#wire(next, current.outputs);
     if (this.#stopping) {
       await this.#retire(wiring.outputs.filter((o) => !current.outputs.includes(o)), current.identity, () => undefined);
       return;
@@ -144,6 +148,7 @@ export class Daemon {
    */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#stopped.abort();
     clearInterval(this.#agentTimer);
     await this.#scheduler.stop();
     const wiring = this.#wiring!;
@@ -168,7 +173,8 @@ export class Daemon {
   /** The identity and sinks of `loaded`, reusing each of `previous` whose settings are unchanged. */
   async #wire(loaded: Loaded, previous: readonly Output[]): Promise<Wiring> {
     const { config } = loaded;
-    const identity: Identity = { job: config.job, instance: await resolveInstance(config.instance), labels: config.labels };
+    const instance = await resolveInstance(config.instance, this.#stopped.signal);
+    const identity: Identity = { job: config.job, instance, labels: config.labels };
     const ctx: SinkContext = { mode: 'run', dryRun: false, stdout: this.#opts.stdout, log: this.#log, stats: this.#stats, version: this.#opts.version };
     const outputs: Output[] = [];
     for (const [name, kind] of Object.entries(SINKS) as [keyof typeof SINKS, SinkKind<unknown>][]) {

@@ -72,8 +72,8 @@ export class RemoteWriteSink implements Sink {
   readonly #ctx: SinkContext;
   readonly #url: string;
   readonly #headers: Record<string, string>;
-  /** Per check ('' for the agent's own metrics): the series of its last report, for stale markers. */
-  readonly #last = new Map<string, Map<string, Labels>>();
+  /** Per check ('' for the agent's own metrics): the series of its last report and its time, for stale markers. */
+  readonly #last = new Map<string, { readonly series: Map<string, Labels>; readonly timeMs: number }>();
   /** `run`: the queue; `once`: what waits for close(). */
   readonly #queue: HistoryQueue<Point> | undefined;
   readonly #pending: Point[] = [];
@@ -101,10 +101,10 @@ export class RemoteWriteSink implements Sink {
     }
     // A merged report ends no series: it replaces only what it carries.
     if (!report.merge) {
-      for (const [key, labels] of this.#last.get(slot) ?? []) {
+      for (const [key, labels] of this.#last.get(slot)?.series ?? []) {
         if (!now.has(key)) points.push({ labels, sample: { value: NaN, timestampMs: report.timeMs, stale: true } });
       }
-      this.#last.set(slot, now);
+      this.#last.set(slot, { series: now, timeMs: report.timeMs });
     }
     return this.#enqueue(points);
   }
@@ -153,8 +153,11 @@ export class RemoteWriteSink implements Sink {
   #end(slot: string): Point[] {
     const last = this.#last.get(slot);
     this.#last.delete(slot);
-    const at = Date.now();
-    return [...(last?.values() ?? [])].map((labels) => ({ labels, sample: { value: NaN, timestampMs: at, stale: true } }));
+    if (!last) return [];
+    // After the series' last sample, never at its time: a receiver refuses a second value for a
+    // timestamp (the agent's own report and the stop's markers can fall in the same millisecond).
+    const at = Math.max(Date.now(), last.timeMs + 1);
+    return [...last.series.values()].map((labels) => ({ labels, sample: { value: NaN, timestampMs: at, stale: true } }));
   }
 
   /** `run`: into the queue (settled once queued; the queue's counters tell the rest). `once`: held for close(). */

@@ -93,7 +93,8 @@ describe.skipIf(!hasPrometheus)('remote_write into a real Prometheus', () => {
     agent.signal('SIGTERM');
     expect(await agent.exitCode()).toBe(0);
     agent = undefined;
-    expect(await waitUntil(async () => (await query('{job="pushagent"}')).size === 0, 3000)).toBe(true);
+    const ended = await waitUntil(async () => (await query('{job="pushagent"}')).size === 0, 3000);
+    expect([ended, [...(await query('{job="pushagent"}')).keys()]]).toEqual([true, []]);
     // Through runs, a reload and a stop, Prometheus refused nothing.
     expect(await prom.ownMetric('prometheus_tsdb_out_of_order_samples_total')).toBe(0);
     expect(await prom.ownMetric('prometheus_tsdb_out_of_bound_samples_total')).toBe(0);

@@ -185,6 +185,13 @@ describe('remote_write against a capture server', () => {
     expect(await agent.exitCode()).toBe(0);
     const last = rw.writes.at(-1)!;
     const ended = last.series.filter((s) => s.samples.at(-1)?.bits === STALE_BITS).map(seriesName);
+    // Each marker comes after the series' last value, never at its time: a receiver refuses a second
+    // value for one timestamp (the agent's last report and the stop's markers may share a millisecond).
+    for (const s of last.series.filter((x) => x.samples.at(-1)?.bits === STALE_BITS)) {
+      const marker = s.samples.at(-1)!.timestampMs;
+      const before = rw.writes.flatMap((w) => w.series).filter((x) => seriesName(x) === seriesName(s)).flatMap((x) => x.samples).filter((x) => x.bits !== STALE_BITS);
+      expect(before.filter((x) => x.timestampMs >= marker)).toEqual([]);
+    }
     expect(ended).toEqual(expect.arrayContaining([
       `__name__=kept_value,check=a,instance=${FQDN},job=pushagent`,
       `__name__=pushagent_check_success,check=a,instance=${FQDN},job=pushagent`,
