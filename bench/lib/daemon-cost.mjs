@@ -1,6 +1,7 @@
 // Benchmark 2, daemon cost per check run: CPU seconds of `pushagent run` and its children per run
 // of a check at a 200 ms interval, against the CPU of one run of seed-script.sh (what cron spends
-// per run instead). The agent logs at info, its production level: nothing per run.
+// per run instead), and the agent's overhead: its CPU per run minus the floor, what the check's own
+// work costs whoever runs it (the target). The agent logs at info, its production level: nothing per run.
 //
 // What netstat and /proc/net/tcp cost depends on the sockets the host holds (and every curl of the
 // seed script leaves one in TIME_WAIT for 60 s) and a shared machine drifts, so the baselines run
@@ -44,7 +45,6 @@ const SESSIONS = [
     check: `- name: netstat_wait\n  command: ${NETSTAT}\n  interval: ${INTERVAL_MS}ms\n  metric: {name: count_netstat_wait_connections, help: Sockets in a WAIT state.}\n`,
     floorLabel: 'its command alone: `sh -c "netstat -an | grep -i wait | wc -l"`',
     floor: (n) => bashChildrenCpu(`sh -c '${NETSTAT}'`, n),
-    target: 0.35,
   },
   {
     id: 'tcp',
@@ -52,7 +52,6 @@ const SESSIONS = [
     check: `- name: tcp_states\n  tcp: {}\n  interval: ${INTERVAL_MS}ms\n`,
     floorLabel: 'reading /proc/net/tcp and tcp6 alone (kernel time)',
     floor: (n) => procReadCpu(n * 5),
-    target: 0.03,
   },
 ];
 
@@ -97,8 +96,9 @@ export async function daemonCost({ seconds, windowS, batchRuns, log }) {
       [`floor: ${session.floorLabel}`, spread(r.floor, fmt.msPrecise), x(r.floor), `${floor.length} batches`],
       [session.label, spread(r.agent, fmt.msPrecise), `${x(r.agent)} (each window ÷ the batch before it: ${spread(r.ratio, (v) => v.toFixed(2))})`, `${runs} (${skipped} skipped)`],
     );
-    const ratio = (v) => `${v.toFixed(3)}×`;
-    targets.push(target(`daemon ${session.id} check ÷ seed script (CPU per run, median of the windows)`, r.ratio.median, '<=', session.target, ratio));
+    // The agent's own cost: what it spends per run beyond what the check itself needs (its floor).
+    const ms = (v) => `${v.toFixed(2)} ms`;
+    targets.push(target(`agent overhead per run, ${session.id} check (CPU per run − floor, with a push per run)`, (r.agent.median - r.floor.median) * 1000, '<=', 0.5, ms));
   }
   const over = (id) => (figures[id].agent.median - figures[id].floor.median) * 1000;
   const notes = [

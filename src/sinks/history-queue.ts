@@ -9,8 +9,7 @@
 import { backoffMs, type SendOutcome } from './backoff.js';
 
 export interface QueuedSample<S> {
-  /** The series it belongs to, and when it was measured. */
-  readonly seriesKey: string;
+  /** When it was measured (samples past max_age are dropped). */
   readonly timestampMs: number;
   readonly item: S;
 }

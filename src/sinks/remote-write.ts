@@ -163,7 +163,7 @@ export class RemoteWriteSink implements Sink {
   /** `run`: into the queue (settled once queued; the queue's counters tell the rest). `once`: held for close(). */
   async #enqueue(points: Point[]): Promise<DeliveryOutcome> {
     if (this.#queue) {
-      this.#queue.enqueue(points.map((p) => ({ seriesKey: JSON.stringify(p.labels), timestampMs: p.sample.timestampMs, item: p })));
+      this.#queue.enqueue(points.map((p) => ({ timestampMs: p.sample.timestampMs, item: p })));
       return { target: this.target, ok: true };
     }
     this.#pending.push(...points);
