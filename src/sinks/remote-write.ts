@@ -11,7 +11,6 @@ import { compress } from 'snappyjs';
 import type { RemoteWriteConfig } from '../config/agent-schema.js';
 import { urlCredentials } from '../config/gateway-url.js';
 import { PushError } from '../errors.js';
-import { escapeLabelValue, formatValue } from '../expose/text.js';
 import { redactSecrets } from '../log.js';
 import type { MetricFamily } from '../metrics/types.js';
 import type { SendOutcome } from './backoff.js';
@@ -20,9 +19,8 @@ import { basicAuth, httpSetup, type HttpSetup } from './http-setup.js';
 import { describeRequestError, reasonOf } from './pushgateway.js';
 import { encodeWriteRequest, type WriteSample, type WriteSeries } from './remote-write-proto.js';
 import type { DeliveryOutcome, Identity, Keep, Report, Sink, SinkContext } from './sink.js';
-import { printingSink } from './stdout.js';
+import { remoteWritePreviews, seriesOf, type Labels } from './remote-write-series.js';
 
-type Labels = readonly (readonly [string, string])[];
 
 /** One sample on its way, with its series' labels. */
 interface Point {
@@ -31,32 +29,8 @@ interface Point {
 }
 
 export async function remoteWriteSinks(config: readonly RemoteWriteConfig[], ctx: SinkContext): Promise<Sink[]> {
-  if (ctx.dryRun) return config.map((c) => printingSink(ctx.stdout, (r) => preview(redactSecrets(c.url), r)));
+  if (ctx.dryRun) return remoteWritePreviews(config, ctx);
   return Promise.all(config.map(async (c) => new RemoteWriteSink(c, await httpSetup('remote_write', c, { version: ctx.version }), ctx)));
-}
-
-/** The series of a report, labels sorted by name (`__name__` first), no empty value. Pure. */
-export function seriesOf(report: Report): { key: string; labels: Labels; value: number }[] {
-  const { job, instance, labels } = report.identity;
-  const own: Record<string, string> = { ...labels, job, ...(instance === undefined ? {} : { instance }), ...(report.check === undefined ? {} : { check: report.check }) };
-  return report.families.flatMap((f: MetricFamily) =>
-    f.samples.map((s) => {
-      const all = Object.entries({ ...s.labels, ...own, __name__: s.name })
-        .filter(([, v]) => v !== '')
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return { key: JSON.stringify(all), labels: all, value: s.value };
-    }),
-  );
-}
-
-/** `--dry-run`: the series and values a receiver would get, readable. */
-function preview(target: string, report: Report): string {
-  const lines = seriesOf(report).map(({ labels, value }) => {
-    const name = labels.find(([n]) => n === '__name__')?.[1] ?? '';
-    const rest = labels.filter(([n]) => n !== '__name__').map(([n, v]) => `${n}="${escapeLabelValue(v)}"`);
-    return `${name}{${rest.join(',')}} ${formatValue(value)} ${report.timeMs}\n`;
-  });
-  return `# remote_write ${target}: ${report.check === undefined ? 'the agent' : `check "${report.check}"`}, ${lines.length} series at ${report.timeMs} ms\n${lines.join('')}`;
 }
 
 const HEADERS = {
