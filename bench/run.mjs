@@ -98,7 +98,7 @@ log(`\n${text}`);
 
 if (!flag('no-record')) {
   const file = path.join(ROOT, 'bench', 'RESULTS.md');
-  if (!existsSync(file)) writeFileSync(file, '# Benchmark results\n\nAppended by `npm run bench` (bench/run.mjs), newest last. See README, "Performance".\n');
+  if (!existsSync(file)) writeFileSync(file, '# Benchmark results\n\nAppended by `npm run bench` (bench/run.mjs), newest last. See docs/performance.md.\n');
   appendFileSync(file, `\n${text}`);
   log(`appended to ${path.relative(process.cwd(), file) || file}`);
 }

@@ -6,5 +6,5 @@ export interface CommandIo {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-/** Exit codes, the user-facing contract (README "Exit codes"). */
+/** Exit codes, the user-facing contract (README.md "Exit codes"). */
 export const EXIT = { ok: 0, checkFailed: 1, pushFailed: 2, invalid: 3 } as const;

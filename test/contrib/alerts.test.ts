@@ -2,7 +2,7 @@
  * contrib/alerts.yaml through promtool, as an operator would load it: `promtool check rules` and
  * the unit tests in contrib/alerts.test.yaml (`promtool test rules`, also runnable by hand). Plus
  * what promtool does not check: every alert is written for a person woken at 3 a.m., tested both
- * firing and not firing, and explained in the README.
+ * firing and not firing, and explained in docs/operating.md (batch jobs': docs/batch-jobs.md).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -53,9 +53,9 @@ describe.skipIf(!hasPromtool)('contrib/alerts.yaml with promtool', () => {
 });
 
 describe('contrib/alerts.yaml, for the person who gets paged', () => {
-  it('has the alerts the README explains', () => {
+  it('has the alerts docs/operating.md explains', () => {
     // Batch jobs' alerts are explained with `exec`, in docs/batch-jobs.md.
-    const readme = ['README.md', 'docs/batch-jobs.md'].map((f) => readFileSync(path.join(REPO, f), 'utf8')).join('\n');
+    const readme = ['docs/operating.md', 'docs/batch-jobs.md'].map((f) => readFileSync(path.join(REPO, f), 'utf8')).join('\n');
     expect(alerts.map((a) => a.alert)).toEqual([
       'PushgatewayDown',
       'PushagentHostSilent',
@@ -67,7 +67,7 @@ describe('contrib/alerts.yaml, for the person who gets paged', () => {
       'PushagentJobRunningLong',
     ]);
     const unexplained = alerts.map((a) => a.alert).filter((name) => !readme.includes(`\`${name}\``));
-    expect(unexplained, 'alerts README.md does not name').toEqual([]);
+    expect(unexplained, 'alerts docs/operating.md and docs/batch-jobs.md do not name').toEqual([]);
   });
 
   it.each(alerts.map((a) => [a.alert, a] as const))('%s waits (for:), has a severity, a summary and a description naming where to look', (_name, a) => {

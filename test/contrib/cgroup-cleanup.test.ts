@@ -6,7 +6,7 @@
  * running. Both stay in the agent's cgroup: contrib/pushagent.service (KillMode=mixed) has
  * systemd SIGKILL whatever is left in the unit's cgroup once the agent is gone. systemd cannot run
  * as init on the test machines, so this test builds that cgroup itself (cgroup v2) and does what
- * systemd does at the end of a stop: cgroup.kill. README "Limits" gives the manual check under a
+ * systemd does at the end of a stop: cgroup.kill. docs/limits.md gives the manual check under a
  * real systemd.
  */
 import { execFileSync, spawn } from 'node:child_process';

@@ -1,6 +1,6 @@
 /**
  * End to end, as an operator would see it: pushagent → a real Pushgateway → a real Prometheus that
- * scrapes it with the scrape config exactly as README.md prints it (only the target address
+ * scrapes it with the scrape config exactly as docs/pushgateway.md prints it (only the target address
  * substituted) and evaluates contrib/alerts.yaml, then "type the new key in Prometheus": its HTTP
  * query API must return the series with job, instance (the FQDN) and check intact.
  */
@@ -16,14 +16,14 @@ import { workdir } from '../helpers/workdir.js';
 
 const FQDN = execFileSync('hostname', ['-f'], { encoding: 'utf8' }).trim();
 const VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
-const README_TARGET = "'pushgateway.example.com:9091'";
+const DOC_TARGET = "'pushgateway.example.com:9091'";
 
-/** The first ```yaml block under README.md's "Prometheus scrape config" heading, as printed. */
-function readmeScrapeConfig(readme: string): string {
-  const section = readme.split(/^## /m).find((s) => s.startsWith('Prometheus scrape config\n'));
-  if (!section) throw new Error('README.md has no "## Prometheus scrape config" section');
+/** The first ```yaml block under docs/pushgateway.md's "Prometheus scrape config" heading, as printed. */
+function docScrapeConfig(doc: string): string {
+  const section = doc.split(/^## /m).find((s) => s.startsWith('Prometheus scrape config\n'));
+  if (!section) throw new Error('docs/pushgateway.md has no "## Prometheus scrape config" section');
   const block = /^```yaml\n([\s\S]*?)^```$/m.exec(section)?.[1];
-  if (!block) throw new Error('README.md\'s "Prometheus scrape config" section has no ```yaml block');
+  if (!block) throw new Error('docs/pushgateway.md\'s "Prometheus scrape config" section has no ```yaml block');
   return block;
 }
 
@@ -36,15 +36,15 @@ describe.skipIf(!hasPushgateway || !hasPrometheus)('end to end through a real Pr
 
   beforeAll(async () => {
     gw = await Pushgateway.start();
-    const scrape = readmeScrapeConfig(readFileSync(path.join(REPO, 'README.md'), 'utf8'));
+    const scrape = docScrapeConfig(readFileSync(path.join(REPO, 'docs/pushgateway.md'), 'utf8'));
     expect(scrape).toMatch(/^\s+honor_labels: true$/m);
-    expect(scrape.split(README_TARGET)).toHaveLength(2); // exactly one target, the one replaced
+    expect(scrape.split(DOC_TARGET)).toHaveLength(2); // exactly one target, the one replaced
     const target = `'${new URL(gw.url).host}'`;
-    // Ours: how often to scrape and evaluate (fast), and the alert rules. The README's: all the rest.
+    // Ours: how often to scrape and evaluate (fast), and the alert rules. docs/pushgateway.md's: all the rest.
     prom = await Prometheus.start(
       `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n` +
         `rule_files:\n  - ${JSON.stringify(path.join(REPO, 'contrib/alerts.yaml'))}\n` +
-        scrape.replace(README_TARGET, target),
+        scrape.replace(DOC_TARGET, target),
     );
   });
 
