@@ -15,6 +15,7 @@ import { agentReport, deliver, reportOf } from './deliver.js';
 import { planReload, sameCheck } from './reload-plan.js';
 import { runCheck } from './run-check.js';
 import { Scheduler } from './scheduler.js';
+import { phaseMs } from './splay.js';
 
 export interface DaemonOptions extends LoadOptions {
   readonly log: Logger;
@@ -67,7 +68,7 @@ export class Daemon {
     const daemon = new Daemon(opts);
     const wiring = await daemon.#wire(await load(opts), []);
     daemon.#wiring = wiring;
-    wiring.loaded.checks.forEach((def) => daemon.#scheduler.add(def));
+    wiring.loaded.checks.forEach((def) => daemon.#add(def));
     daemon.#startAgentGroup();
     daemon.#purge(wiring);
     opts.log.info('started', {
@@ -112,7 +113,7 @@ export class Daemon {
       this.#wiring = wiring;
       await this.#retire(current.outputs, current.identity, KEEP_NOTHING);
       this.#scheduler.restart();
-      next.checks.forEach((def) => this.#scheduler.add(def));
+      next.checks.forEach((def) => this.#add(def));
     } else {
       const plan = planReload(current.loaded.checks, next.checks);
       this.#wiring = wiring;
@@ -121,7 +122,7 @@ export class Daemon {
         this.#stats.forget(name);
         for (const sink of wiring.sinks) void sink.remove(wiring.identity, name);
       }
-      for (const def of [...plan.added, ...plan.changed]) this.#scheduler.add(def);
+      for (const def of [...plan.added, ...plan.changed]) this.#add(def);
       // An output whose settings changed: its old sinks send what waits, and a destination no
       // longer configured is cleared of this instance.
       const kept = new Set(wiring.sinks.map((s) => s.target));
@@ -178,6 +179,11 @@ export class Daemon {
       outputs.push({ key: 'stdout', sinks: [gatewayPreview(this.#opts.stdout)] });
     }
     return { loaded, identity, outputs, sinks: outputs.flatMap((o) => o.sinks) };
+  }
+
+  /** Schedules `def` at its phase for this instance (splay); lateness is measured from that slot. */
+  #add(def: CheckDef): void {
+    this.#scheduler.add(def, phaseMs(this.#wiring!.identity.instance, def.name, def.splayMs));
   }
 
   async #run(def: CheckDef, dueMs: number): Promise<void> {

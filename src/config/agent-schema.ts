@@ -141,6 +141,12 @@ export const agentSchema = z.strictObject({
     })
     .prefault({})
     .describe('What a check gets when it does not say.'),
+  splay: z
+    .boolean({ error: (iss) => `expected true or false, got ${describeValue(iss.input)}` })
+    .default(true)
+    .describe(
+      "Run each `interval` check at a phase inside its interval that is stable for this host and check (a hash of both), so that a fleet's runs and pushes spread; false: at n × interval, aligned on the wall clock. A check's own `splay` wins; `schedule` checks splay only when they say so.",
+    ),
   shutdown_timeout: duration.prefault('5s').describe('`run` only: on SIGTERM or SIGINT, how long waiting pushes may take to reach the gateways.'),
   delete_on_shutdown: z
     .boolean({ error: (iss) => `expected true or false, got ${describeValue(iss.input)}` })
