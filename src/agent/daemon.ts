@@ -13,6 +13,7 @@ import { SINKS } from '../sinks/registry.js';
 import type { Identity, Keep, Sink, SinkContext, SinkKind } from '../sinks/sink.js';
 import { agentReport, deliver, reportOf } from './deliver.js';
 import { planReload, sameCheck } from './reload-plan.js';
+import { tickOf } from './tick.js';
 import { runCheck } from './run-check.js';
 import { Scheduler } from './scheduler.js';
 import { phaseMs } from './splay.js';
@@ -36,6 +37,8 @@ interface Wiring {
   readonly identity: Identity;
   readonly outputs: readonly Output[];
   readonly sinks: readonly Sink[];
+  /** The checks' tick (src/agent/tick.ts): a host-grouped gateway PUTs at most once per tick. */
+  readonly tickMs: number;
 }
 
 const KEEP_NOTHING: Keep = { checks: [], agent: false };
@@ -165,7 +168,11 @@ export class Daemon {
   async #wire(loaded: Loaded, previous: readonly Output[]): Promise<Wiring> {
     const { config } = loaded;
     const identity: Identity = { job: config.job, instance: await resolveInstance(config.instance), labels: config.labels };
-    const ctx: SinkContext = { mode: 'run', dryRun: false, stdout: this.#opts.stdout, log: this.#log, stats: this.#stats, version: this.#opts.version };
+    const tickMs = tickOf(loaded.checks);
+    const ctx: SinkContext = {
+      mode: 'run', dryRun: false, stdout: this.#opts.stdout, log: this.#log, stats: this.#stats, version: this.#opts.version,
+      tickMs: () => this.#wiring?.tickMs ?? tickMs,
+    };
     const outputs: Output[] = [];
     for (const [name, kind] of Object.entries(SINKS) as [keyof typeof SINKS, SinkKind<unknown>][]) {
       const settings = config[name];
@@ -178,7 +185,7 @@ export class Daemon {
       const { gatewayPreview } = await import('../sinks/stdout.js');
       outputs.push({ key: 'stdout', sinks: [gatewayPreview(this.#opts.stdout)] });
     }
-    return { loaded, identity, outputs, sinks: outputs.flatMap((o) => o.sinks) };
+    return { loaded, identity, outputs, sinks: outputs.flatMap((o) => o.sinks), tickMs };
   }
 
   /** Schedules `def` at its phase for this instance (splay); lateness is measured from that slot. */

@@ -166,6 +166,42 @@ describe.skipIf(!hasPushgateway)('run', () => {
     expect(await a.exitCode()).toBe(0);
   });
 
+  it('grouping: host keeps one group per host; a reload switching modes deletes the groups of the old mode', async () => {
+    const gw = await gateway();
+    const cfg = (grouping: string) => `pushgateway:\n  url: ${gw.url}\n  grouping: ${grouping}\n`;
+    const dir = await workdir({
+      'pushagent.config.yaml': cfg('check'),
+      'checks/a.yaml': 'name: one\ncommand: echo 1\ninterval: 1s\nmetric: {name: one_value}\n',
+      'checks/b.yaml': 'name: two\ncommand: echo 2\ninterval: 1s\nmetric: {name: two_value}\n',
+    });
+    const mine = async () => (await gw.groups()).filter((g) => g.labels.instance === FQDN);
+    const checksOf = (groups: Awaited<ReturnType<typeof mine>>) => groups.map((g) => g.labels.check ?? '(host)').sort();
+    const a = agent(dir);
+    expect(checksOf((await waitUntil(async () => ((await mine()).length === 3 ? mine() : undefined), 5000)) ?? [])).toEqual(['(host)', 'one', 'two']);
+
+    await writeFile(path.join(dir, 'pushagent.config.yaml'), cfg('host'));
+    a.signal('SIGHUP');
+    const host = await waitUntil(async () => {
+      const groups = await mine();
+      const values = family(groups[0], 'pushagent_check_success')?.metrics.map((m) => m.labels.check).sort();
+      return groups.length === 1 && JSON.stringify(values) === '["one","two"]' ? groups : undefined;
+    }, 5000);
+    expect(checksOf(host ?? (await mine()))).toEqual(['(host)']);
+    expect(family(host?.[0], 'one_value')?.metrics[0]?.labels.check).toBe('one');
+    expect(family(host?.[0], 'pushagent_build_info')?.metrics).toHaveLength(1);
+
+    await writeFile(path.join(dir, 'pushagent.config.yaml'), cfg('check'));
+    a.signal('SIGHUP');
+    const back = await waitUntil(async () => {
+      const groups = await mine();
+      const own = groups.find((g) => g.labels.check === undefined);
+      return groups.length === 3 && own && !family(own, 'one_value') ? groups : undefined;
+    }, 5000);
+    expect(checksOf(back ?? (await mine()))).toEqual(['(host)', 'one', 'two']);
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
+  });
+
   it('SIGTERM with delete_on_shutdown removes every group of this instance; exit 0', async () => {
     const gw = await gateway();
     const dir = await workdir({
