@@ -35,8 +35,8 @@ if (unknown.length > 0 || flag('help')) {
 }
 
 const PLAN = QUICK
-  ? { start: { runs: 5 }, daemon: { seconds: 10, windowS: 5, batchRuns: 5 }, serializer: { sizes: [10_000, 100_000], reps: 3 }, scale: { count: 200, seconds: 10, kinds: ['exec', 'tcp'] }, outputs: { sizes: [100, 1000], puts: 50, rounds: 20, checks: 100, perCheck: 20 }, fleet: { sizes: [100, 1000], fillS: 8, windowS: 8 } }
-  : { start: { runs: 30 }, daemon: { seconds: 60, windowS: 10, batchRuns: 10 }, serializer: { sizes: [10_000, 100_000], reps: 11 }, scale: { count: 200, seconds: 60, kinds: ['exec', 'tcp'] }, outputs: { sizes: [100, 1000, 2000, 4000], puts: 200, rounds: 60, checks: 100, perCheck: 20 }, fleet: { sizes: [100, 300, 1000, 3000, 10_000], fillS: 15, windowS: 15 } };
+  ? { start: { runs: 5 }, daemon: { seconds: 10, windowS: 5, batchRuns: 5 }, serializer: { sizes: [10_000, 100_000], reps: 3 }, scale: { count: 200, seconds: 10, kinds: ['exec', 'tcp'] }, outputs: { sizes: [100, 1000], puts: 50, rounds: 20, checks: 100, perCheck: 20 }, fleet: { sizes: [100, 300, 1000], fillS: 8, windowS: 8, combos: ['check-aligned', 'host-splayed', 'remote_write_process'] } }
+  : { start: { runs: 30 }, daemon: { seconds: 60, windowS: 10, batchRuns: 10 }, serializer: { sizes: [10_000, 100_000], reps: 11 }, scale: { count: 200, seconds: 60, kinds: ['exec', 'tcp'] }, outputs: { sizes: [100, 1000, 2000, 4000], puts: 200, rounds: 60, checks: 100, perCheck: 20 }, fleet: { sizes: [30, 100, 200, 300, 600, 1000, 3000, 10_000], fillS: 15, windowS: 15 } };
 const BENCHES = { start: oneShot, daemon: daemonCost, serializer: serializerIsolated, scale, outputs, fleet };
 
 const log = (line) => console.log(line);
