@@ -4,13 +4,15 @@
 // and appends a dated block to bench/RESULTS.md. Bounded: about 5 minutes (--quick: about 1),
 // and a watchdog stops everything past twice that.
 //
-// Usage: node bench/run.mjs [--quick] [--only start,daemon,serializer,scale,outputs] [--no-record]
+// Usage: node bench/run.mjs [--quick] [--only start,daemon,serializer,scale,outputs,fleet] [--no-record]
+// The fleet benchmark adds up to 15 minutes (--quick: 4).
 // PUSHAGENT_CLI=/other/build/dist/cli.js measures another build (the serializer is always src/'s).
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { daemonCost } from './lib/daemon-cost.mjs';
+import { fleet } from './lib/fleet.mjs';
 import { CLI, ROOT, cleanup } from './lib/harness.mjs';
 import { oneShot } from './lib/one-shot.mjs';
 import { outputs } from './lib/outputs.mjs';
@@ -24,7 +26,7 @@ const option = (name) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const QUICK = flag('quick');
-const ALL = ['start', 'daemon', 'serializer', 'scale', 'outputs'];
+const ALL = ['start', 'daemon', 'serializer', 'scale', 'outputs', 'fleet'];
 const only = (option('only') ?? ALL.join(',')).split(',');
 const unknown = only.filter((b) => !ALL.includes(b));
 if (unknown.length > 0 || flag('help')) {
@@ -33,16 +35,16 @@ if (unknown.length > 0 || flag('help')) {
 }
 
 const PLAN = QUICK
-  ? { start: { runs: 5 }, daemon: { seconds: 10, windowS: 5, batchRuns: 5 }, serializer: { sizes: [10_000, 100_000], reps: 3 }, scale: { count: 200, seconds: 10, kinds: ['exec', 'tcp'] }, outputs: { sizes: [100, 1000], puts: 50, rounds: 20, checks: 100, perCheck: 20 } }
-  : { start: { runs: 30 }, daemon: { seconds: 60, windowS: 10, batchRuns: 10 }, serializer: { sizes: [10_000, 100_000], reps: 11 }, scale: { count: 200, seconds: 60, kinds: ['exec', 'tcp'] }, outputs: { sizes: [100, 1000, 2000, 4000], puts: 200, rounds: 60, checks: 100, perCheck: 20 } };
-const BENCHES = { start: oneShot, daemon: daemonCost, serializer: serializerIsolated, scale, outputs };
+  ? { start: { runs: 5 }, daemon: { seconds: 10, windowS: 5, batchRuns: 5 }, serializer: { sizes: [10_000, 100_000], reps: 3 }, scale: { count: 200, seconds: 10, kinds: ['exec', 'tcp'] }, outputs: { sizes: [100, 1000], puts: 50, rounds: 20, checks: 100, perCheck: 20 }, fleet: { sizes: [100, 300, 1000], fillS: 8, windowS: 8, combos: ['check-aligned', 'host-splayed', 'remote_write_process'] } }
+  : { start: { runs: 30 }, daemon: { seconds: 60, windowS: 10, batchRuns: 10 }, serializer: { sizes: [10_000, 100_000], reps: 11 }, scale: { count: 200, seconds: 60, kinds: ['exec', 'tcp'] }, outputs: { sizes: [100, 1000, 2000, 4000], puts: 200, rounds: 60, checks: 100, perCheck: 20 }, fleet: { sizes: [30, 100, 200, 300, 600, 1000, 3000, 10_000], fillS: 15, windowS: 15 } };
+const BENCHES = { start: oneShot, daemon: daemonCost, serializer: serializerIsolated, scale, outputs, fleet };
 
 const log = (line) => console.log(line);
 const watchdog = setTimeout(() => {
   console.error('bench: over the time bound; stopping everything');
   cleanup();
   process.exit(1);
-}, (QUICK ? 3 : 15) * 60_000);
+}, ((QUICK ? 3 : 15) + (only.includes('fleet') ? (QUICK ? 4 : 15) : 0)) * 60_000);
 watchdog.unref();
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
@@ -74,7 +76,7 @@ log(`${heading}\n\ncommit ${commit}${dirty}; Node ${process.version}; ${machine}
 
 // Run order: the one-shot benchmark after the daemon's, since each run of a baseline opens a new
 // connection whose socket stays in TIME_WAIT for 60 s. The serializer runs in a process of its own.
-const ORDER = ['daemon', 'scale', 'start', 'outputs', 'serializer'];
+const ORDER = ['daemon', 'scale', 'start', 'outputs', 'fleet', 'serializer'];
 const results = [];
 try {
   for (const id of ORDER.filter((b) => only.includes(b))) {

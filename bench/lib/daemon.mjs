@@ -49,7 +49,7 @@ export async function daemonSession(o) {
       }
       if (typeof e.lateness_seconds === 'number') {
         counted += 1;
-        if (measuring) runs.push({ lateness: e.lateness_seconds, ok: e.msg === 'check ok' });
+        if (measuring) runs.push({ lateness: e.lateness_seconds, ok: e.msg === 'check ok', check: e.check });
       } else if (e.level === 'warn' || e.level === 'error') {
         if (problems.length < 50) problems.push(`${e.msg}${e.check ? ` (${e.check})` : ''}${e.error ? `: ${e.error}` : ''}`);
       }

@@ -28,6 +28,16 @@ export async function scaleSession({ count, kind, checks, seconds, intervalS = 1
   const text = await gw.scrape();
   await gw.stop();
   const lateness = s.runs.map((r) => r.lateness).sort((a, b) => a - b);
+  // Splay: a check starts at its slot (n × interval + its phase) plus its lateness, so how far its
+  // lateness strays from that check's median is how far its start strays from a steady phase.
+  const byCheck = new Map();
+  for (const r of s.runs) byCheck.set(r.check, [...(byCheck.get(r.check) ?? []), r.lateness]);
+  const drifts = [...byCheck.values()].flatMap((l) => {
+    const m = stats(l).median;
+    return l.map((x) => Math.abs(x - m));
+  }).sort((a, b) => a - b);
+  const phaseDrift = quantile(drifts, 0.99);
+  const phaseDriftMax = drifts.at(-1) ?? Number.NaN;
   const cpuPct = s.windows.map(({ a, b }) => (100 * (b.cpu - a.cpu)) / (b.t - a.t));
   const first = s.windows[0].a;
   const last = s.windows.at(-1).b;
@@ -41,6 +51,8 @@ export async function scaleSession({ count, kind, checks, seconds, intervalS = 1
     p99: quantile(lateness, 0.99),
     max: lateness.at(-1) ?? Number.NaN,
     skipped: sumSamples(text, 'pushagent_check_skipped_slots_total'),
+    phaseDrift,
+    phaseDriftMax,
     cpuPct: stats(cpuPct),
     cpuPerRun: (last.cpu - first.cpu) / Math.max(1, lateness.length),
     // Medians of the first and last 10 s (a third of shorter runs): RSS swings by several MiB with
@@ -66,7 +78,7 @@ export async function scale({ count, seconds, kinds, log }) {
     rows.push([
       `${count} × ${label}`,
       `${fmt.ms(r.p50)} / ${fmt.ms(r.p99)} / ${fmt.ms(r.max)}`,
-      `${r.runs} / ${r.expected}, ${r.failed} failed, ${r.skipped} skipped`,
+      `${r.runs} / ${r.expected}, ${r.failed} failed, ${r.skipped} skipped, phase ±${fmt.ms(r.phaseDrift)} p99 (max ${fmt.ms(r.phaseDriftMax)})`,
       spread(r.cpuPct, fmt.pct),
       `${(r.cpuPerRun * 1000).toFixed(2)} ms`,
       `${fmt.mib(r.rssStart)} → ${fmt.mib(r.rssEnd)} (max ${fmt.mib(r.rssMax)})`,
@@ -74,6 +86,7 @@ export async function scale({ count, seconds, kinds, log }) {
     const ms = (v) => `${(v * 1000).toFixed(1)} ms`;
     targets.push(target(`${kind}: lateness p99`, r.p99, '<=', 0.02, ms));
     targets.push(target(`${kind}: skipped slots`, r.skipped, '==', 0, String));
+    targets.push(target(`${kind}: phase stable (p99 of |start − slot − the check's median|, splay on)`, r.phaseDrift, '<=', 0.02, ms));
     targets.push(target(`${kind}: RSS growth (last 10 s − first 10 s, medians)`, r.rssEnd - r.rssStart, '<', 10, (v) => `${v.toFixed(1)} MiB`));
   }
   const notes = [];
@@ -84,7 +97,7 @@ export async function scale({ count, seconds, kinds, log }) {
   return {
     id: 'scale',
     notes,
-    title: `Scale and precision: ${count} checks at 1 s for ${seconds} s after a 5 s warm-up, at --log-level debug (a line per run and per push)`,
+    title: `Scale and precision: ${count} checks at 1 s for ${seconds} s after a 5 s warm-up, splay on (the default), at --log-level debug (a line per run and per push)`,
     header: ['checks', 'lateness p50 / p99 / max', 'runs / expected', 'CPU % of one core (10 s windows)', 'CPU per run', 'RSS, median of the first → last 10 s'],
     rows,
     targets,

@@ -14,8 +14,10 @@ import { SINKS } from '../sinks/registry.js';
 import type { Identity, Keep, Sink, SinkContext, SinkKind } from '../sinks/sink.js';
 import { agentReport, deliver, reportOf } from './deliver.js';
 import { planReload, sameCheck } from './reload-plan.js';
+import { tickOf } from './tick.js';
 import { runCheck } from './run-check.js';
 import { Scheduler } from './scheduler.js';
+import { phaseMs } from './splay.js';
 
 export interface DaemonOptions extends LoadOptions {
   readonly log: Logger;
@@ -38,6 +40,8 @@ interface Wiring {
   readonly identity: Identity;
   readonly outputs: readonly Output[];
   readonly sinks: readonly Sink[];
+  /** The checks' tick (src/agent/tick.ts): a host-grouped gateway PUTs at most once per tick. */
+  readonly tickMs: number;
 }
 
 const KEEP_NOTHING: Keep = { checks: [], agent: false };
@@ -73,7 +77,7 @@ export class Daemon {
     const daemon = new Daemon(opts);
     const wiring = await daemon.#wire(await load(opts), []);
     daemon.#wiring = wiring;
-    wiring.loaded.checks.forEach((def) => daemon.#scheduler.add(def));
+    wiring.loaded.checks.forEach((def) => daemon.#add(def));
     daemon.#startAgentGroup();
     daemon.#purge(wiring);
     opts.log.info('started', {
@@ -120,7 +124,7 @@ export class Daemon {
       this.#wiring = wiring;
       await this.#retire(current.outputs, current.identity, () => KEEP_NOTHING);
       this.#scheduler.restart();
-      next.checks.forEach((def) => this.#scheduler.add(def));
+      next.checks.forEach((def) => this.#add(def));
     } else {
       const plan = planReload(current.loaded.checks, next.checks);
       this.#wiring = wiring;
@@ -129,7 +133,7 @@ export class Daemon {
         this.#stats.forget(name);
         for (const sink of wiring.sinks) void sink.remove(wiring.identity, name);
       }
-      for (const def of [...plan.added, ...plan.changed]) this.#scheduler.add(def);
+      for (const def of [...plan.added, ...plan.changed]) this.#add(def);
       // An output whose settings changed: its old sinks send what waits, and a destination no
       // longer configured is cleared of this instance.
       const kept = new Set(wiring.sinks.map((s) => s.target));
@@ -175,7 +179,11 @@ export class Daemon {
     const { config } = loaded;
     const instance = await resolveInstance(config.instance, this.#stopped.signal);
     const identity: Identity = { job: config.job, instance, labels: config.labels };
-    const ctx: SinkContext = { mode: 'run', dryRun: false, stdout: this.#opts.stdout, log: this.#log, stats: this.#stats, version: this.#opts.version };
+    const tickMs = tickOf(loaded.checks);
+    const ctx: SinkContext = {
+      mode: 'run', dryRun: false, stdout: this.#opts.stdout, log: this.#log, stats: this.#stats, version: this.#opts.version,
+      tickMs: () => this.#wiring?.tickMs ?? tickMs,
+    };
     const outputs: Output[] = [];
     for (const [name, kind] of Object.entries(SINKS) as [keyof typeof SINKS, SinkKind<unknown>][]) {
       const settings = config[name];
@@ -189,7 +197,12 @@ export class Daemon {
       const { gatewayPreview } = await import('../sinks/stdout.js');
       outputs.push({ name: 'stdout', key: 'stdout', sinks: [gatewayPreview(this.#opts.stdout)] });
     }
-    return { loaded, identity, outputs, sinks: outputs.flatMap((o) => o.sinks) };
+    return { loaded, identity, outputs, sinks: outputs.flatMap((o) => o.sinks), tickMs };
+  }
+
+  /** Schedules `def` at its phase for this instance (splay); lateness is measured from that slot. */
+  #add(def: CheckDef): void {
+    this.#scheduler.add(def, phaseMs(this.#wiring!.identity.instance, def.name, def.splayMs));
   }
 
   async #run(def: CheckDef, dueMs: number): Promise<void> {

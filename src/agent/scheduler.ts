@@ -1,8 +1,9 @@
 /**
- * One schedule per check. Interval slots are absolute and aligned to the interval on the wall
- * clock (the n-th slot is at n × interval since the epoch), so nothing drifts over days; cron
- * schedules come from croner. A check still running at its next slot has that slot skipped and
- * counted, never queued (STYLE rule 6). The job callback never throws.
+ * One schedule per check. Interval slots are absolute on the wall clock: the n-th slot is at
+ * n × interval + phase since the epoch (phase 0 without splay, src/agent/splay.ts with it), so
+ * nothing drifts over days; cron schedules come from croner, shifted by their phase. A check
+ * still running at its next slot has that slot skipped and counted, never queued (STYLE rule 6).
+ * The job callback never throws.
  */
 import { Cron } from 'croner';
 import type { CheckDef, Schedule } from '../config/check-def.js';
@@ -22,6 +23,8 @@ interface Job {
   running: Promise<void> | undefined;
   streak: number;
   cron: Cron | undefined;
+  /** Where in its interval (or after each cron time) the check runs, in ms. */
+  phaseMs: number;
 }
 
 /** Longest delay setTimeout accepts; longer waits are re-armed on wake-up. */
@@ -36,14 +39,14 @@ export class Scheduler {
     this.#hooks = hooks;
   }
 
-  /** Starts a check: its first run is at its first slot after now. */
-  add(def: CheckDef): void {
+  /** Starts a check: its first run is at its first slot (`phaseMs` into its period) after now. */
+  add(def: CheckDef, phaseMs = 0): void {
     if (this.#stopped) return;
     this.remove(def.name);
     const cron = def.schedule.kind === 'cron' ? new Cron(def.schedule.expr, { paused: true }) : undefined;
-    const job: Job = { def, timer: undefined, running: undefined, streak: 0, cron };
+    const job: Job = { def, timer: undefined, running: undefined, streak: 0, cron, phaseMs };
     this.#jobs.set(def.name, job);
-    this.#arm(job, nextSlot(def.schedule, Date.now(), cron));
+    this.#arm(job, nextSlot(def.schedule, Date.now(), cron, phaseMs));
   }
 
   /** Stops scheduling a check; a run in progress finishes (it has its own timeout). */
@@ -97,15 +100,16 @@ export class Scheduler {
       this.#hooks.error(job.def, err);
     }
     // The next slot after this one, or after now when the process was stalled past several slots.
-    let next = nextSlot(job.def.schedule, dueMs, job.cron);
-    if (next <= now) next = nextSlot(job.def.schedule, now, job.cron);
+    let next = nextSlot(job.def.schedule, dueMs, job.cron, job.phaseMs);
+    if (next <= now) next = nextSlot(job.def.schedule, now, job.cron, job.phaseMs);
     this.#arm(job, next);
   }
 }
 
-/** The first slot strictly after `afterMs`. */
-export function nextSlot(schedule: Schedule, afterMs: number, cron?: Cron): number {
-  if (schedule.kind === 'interval') return (Math.floor(afterMs / schedule.ms) + 1) * schedule.ms;
-  const next = (cron ?? new Cron(schedule.expr, { paused: true })).nextRun(new Date(afterMs));
-  return next ? next.getTime() : Number.POSITIVE_INFINITY;
+/** The first slot strictly after `afterMs`: n × interval + phase, or a cron time + phase. */
+export function nextSlot(schedule: Schedule, afterMs: number, cron?: Cron, phaseMs = 0): number {
+  const from = afterMs - phaseMs;
+  if (schedule.kind === 'interval') return (Math.floor(from / schedule.ms) + 1) * schedule.ms + phaseMs;
+  const next = (cron ?? new Cron(schedule.expr, { paused: true })).nextRun(new Date(from));
+  return next ? next.getTime() + phaseMs : Number.POSITIVE_INFINITY;
 }

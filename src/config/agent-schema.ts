@@ -61,6 +61,12 @@ export const pushgatewaySchema = z
       .describe('Basic auth (username with password or password_file) or a bearer token (bearer_token or bearer_token_file): one of them.'),
     tls: tls.optional().describe('TLS settings for https:// URLs.'),
     max_backoff: duration.prefault('10s').describe('`run` only: the longest wait between retries of a push while a gateway is down.'),
+    grouping: z
+      .enum(['check', 'host'])
+      .default('check')
+      .describe(
+        'check: one group per check (job, instance, check). host: one group per host (job, instance), every sample labelled with its check, PUT whole at most once per tick (the shortest check interval, at least 1s) in which something changed: one push per host instead of one per check (docs/fleet.md).',
+      ),
   })
   .superRefine((pg, ctx) => {
     const urls = Array.isArray(pg.url) ? pg.url.map((u, i) => [u, ['url', i]] as const) : [[pg.url, ['url']] as const];
@@ -176,6 +182,12 @@ export const agentSchema = z.strictObject({
     })
     .prefault({})
     .describe('What a check gets when it does not say.'),
+  splay: z
+    .boolean({ error: (iss) => `expected true or false, got ${describeValue(iss.input)}` })
+    .default(true)
+    .describe(
+      "Run each `interval` check at a phase inside its interval that is stable for this host and check (a hash of both), so that a fleet's runs and pushes spread; false: at n × interval, aligned on the wall clock. A check's own `splay` wins; `schedule` checks splay only when they say so.",
+    ),
   shutdown_timeout: duration.prefault('5s').describe('`run` only: on SIGTERM or SIGINT, how long waiting pushes may take to reach the gateways.'),
   delete_on_shutdown: z
     .boolean({ error: (iss) => `expected true or false, got ${describeValue(iss.input)}` })

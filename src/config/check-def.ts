@@ -15,6 +15,12 @@ export interface CheckDef {
   /** `exec/value`, for tables and logs. */
   readonly describe: string;
   readonly schedule: Schedule;
+  /**
+   * Splay: the span the check's phase is chosen in (src/agent/splay.ts), in ms: its interval, or
+   * for a schedule the shortest gap between its runs capped at CRON_SPLAY_CAP_MS; 0 runs it on the
+   * aligned slots (n × interval, or exactly when the schedule says).
+   */
+  readonly splayMs: number;
   readonly timeoutMs: number;
   /** After SIGTERM at the timeout, how long the process group gets before SIGKILL. */
   readonly killGraceMs: number;

@@ -6,6 +6,9 @@ import { describeValue } from '../errors.js';
 import { CHECK_NAME_RE } from '../metrics/names.js';
 import { duration, labels } from './fields.js';
 
+/** A schedule that opts in to splay runs at most this long after each of its times. */
+export const CRON_SPLAY_CAP_MS = 60_000;
+
 /** Six blank-separated fields: what cronProblem counts, as a regex. */
 const SIX_FIELDS_RE = /^\s*\S+(?:\s+\S+){5}\s*$/;
 
@@ -16,7 +19,7 @@ export const commonShape = {
     .describe('The check\'s name, unique across all check files: the `check` label of its group. [a-zA-Z_][a-zA-Z0-9_]*.'),
   interval: duration
     .optional()
-    .describe('How often the check runs (500ms, 15s, 1m, 1m30s, 1h...), in slots aligned on the wall clock. Default: the config\'s defaults.interval (15s). Not together with `schedule`.'),
+    .describe('How often the check runs (500ms, 15s, 1m, 1m30s, 1h...), in slots on the wall clock (n × interval, plus its phase with `splay`). Default: the config\'s defaults.interval (15s). Not together with `schedule`.'),
   schedule: z
     .string({ error: (iss) => `expected a 6-field cron expression (seconds first), got ${describeValue(iss.input)}` })
     // The field count as a regex too, so that the JSON Schema carries it; `abort` keeps it to one message.
@@ -27,6 +30,12 @@ export const commonShape = {
     })
     .optional()
     .describe('When the check runs, as a 6-field cron expression with seconds first, e.g. "0 */5 * * * *". Instead of `interval`.'),
+  splay: z
+    .boolean({ error: (iss) => `expected true or false, got ${describeValue(iss.input)}` })
+    .optional()
+    .describe(
+      'Run at a phase inside the interval that is stable for this host and check (a hash of both), so that a fleet\'s runs and pushes spread. Default: the config\'s `splay` (true) for an `interval`; false for a `schedule`, where true runs it at a stable delay after each time, under the shortest gap between its runs and at most 1m.',
+    ),
   timeout: duration
     .optional()
     .describe(

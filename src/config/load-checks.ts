@@ -6,14 +6,14 @@ import { describeValue, type Problem } from '../errors.js';
 import { KINDS } from '../checks/registry.js';
 import type { CheckKind, DeclaredMetric, KindProblem } from '../checks/kind.js';
 import type { CheckDef, Schedule } from './check-def.js';
-import { checkSchemaOf, commonShape, shortestCronGapMs } from './check-schema.js';
+import { checkSchemaOf, commonShape, CRON_SPLAY_CAP_MS, shortestCronGapMs } from './check-schema.js';
 import { formatDuration } from './duration.js';
 import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
 import { readTextFile } from './text-file.js';
 import { dataOf, locate, parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
 
 export interface CheckLoadOptions {
-  readonly defaults: { readonly intervalMs: number; readonly timeoutMs: number; readonly killGraceMs: number };
+  readonly defaults: { readonly intervalMs: number; readonly timeoutMs: number; readonly killGraceMs: number; readonly splay: boolean };
   /** Label names a check may not set: job, instance, check and the configured grouping labels. */
   readonly reservedLabels: readonly string[];
   /** How a file is named in messages (relative to the working directory when inside it). */
@@ -95,7 +95,7 @@ function loadCheck(
     problems.push(...issuesToProblems(parsed.error.issues, scope));
     return undefined;
   }
-  const { name, interval, schedule: cron, timeout, kill_grace: killGrace, labels, ...fields } = parsed.data as z.output<z.ZodObject<typeof commonShape>> & Record<string, unknown>;
+  const { name, interval, schedule: cron, splay, timeout, kill_grace: killGrace, labels, ...fields } = parsed.data as z.output<z.ZodObject<typeof commonShape>> & Record<string, unknown>;
   const own: KindProblem[] = [];
   const spec = kind.toSpec(fields, own, { dir: opts.dir });
   const here = (p: YamlPath, key: 'key' | 'value' = 'value') => locate(source, [...base, ...p], key);
@@ -131,6 +131,8 @@ function loadCheck(
     spec,
     describe: kind.describe(spec),
     schedule,
+    // A schedule runs when it says unless the check itself asks for splay.
+    splayMs: schedule.kind === 'interval' ? ((splay ?? opts.defaults.splay) ? schedule.ms : 0) : splay === true ? Math.min(periodMs, CRON_SPLAY_CAP_MS) : 0,
     timeoutMs: timeout ?? kindTimeout ?? Math.min(opts.defaults.timeoutMs, periodMs),
     killGraceMs: killGrace ?? opts.defaults.killGraceMs,
     labels,

@@ -101,7 +101,7 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
   if (opts.checks === false) return { config, checks: [] };
   const { interval, timeout, kill_grace } = config.defaults;
   const { checks, problems: checkProblems } = await loadChecks(config.checksDir, {
-    defaults: { intervalMs: interval, timeoutMs: timeout, killGraceMs: kill_grace },
+    defaults: { intervalMs: interval, timeoutMs: timeout, killGraceMs: kill_grace, splay: config.splay },
     reservedLabels: [...GROUPING_LABELS, ...Object.keys(config.labels)],
     display,
   });

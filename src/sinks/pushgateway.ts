@@ -15,6 +15,7 @@ import { serialize } from '../expose/text.js';
 import { redactSecrets } from '../log.js';
 import { canonicalKey, describeKey, groupingKey, groupPath, keyFromLabels, type GroupingKey } from './grouping-key.js';
 import { TimedOut, type HttpClient, type RequestError } from './http-client.js';
+import { HostBatch } from './host-batch.js';
 import { basicAuth, httpSetup } from './http-setup.js';
 import { PushQueue, type Op, type SendOutcome } from './push-queue.js';
 import type { DeliveryOutcome, Identity, Keep, Report, Sink, SinkContext } from './sink.js';
@@ -57,6 +58,8 @@ export class PushgatewaySink implements Sink {
   /** `run`: the queue, every group's latest operation, and what the last purge kept. */
   readonly #queue: PushQueue | undefined;
   readonly #latest = new Map<string, { key: GroupingKey; op: Op }>();
+  /** `grouping: host`: every check's part of the host's one group. */
+  readonly #host: HostBatch | undefined;
   #lastPurge: { identity: Identity; keep: Keep } | undefined;
 
   constructor(base: string, config: PushgatewayConfig, conn: Connection, ctx: SinkContext) {
@@ -68,20 +71,28 @@ export class PushgatewaySink implements Sink {
     this.#authorization = creds ? basicAuth(creds.username, creds.password) : conn.authorization;
     this.target = redactSecrets(base);
     this.#queue = ctx.mode === 'run' ? this.#newQueue() : undefined;
+    this.#host = config.grouping === 'host' ? this.#newHostBatch() : undefined;
   }
 
   write(report: Report): Promise<DeliveryOutcome> {
+    if (this.#host) return this.#host.set(report.identity, report.check, report.families, report.merge);
     const method = report.merge || (report.check !== undefined && this.#config.method === 'post') ? 'POST' : 'PUT';
     return this.#do(groupOf(report.identity, report.check), { method, body: serialize(report.families) });
   }
 
   remove(identity: Identity, check: string | undefined): Promise<DeliveryOutcome> {
+    if (this.#host) return this.#host.delete(identity, check);
     return this.#do(groupOf(identity, check), { method: 'DELETE' });
   }
 
-  /** Deletes every group the gateway lists for this job and instance that `keep` does not own. */
+  /**
+   * Deletes every group the gateway lists for this job and instance that `keep` does not own: with
+   * `grouping: host`, every group but the host's (the check groups of the other mode included), and
+   * that one too when nothing is kept.
+   */
   async purge(identity: Identity, keep: Keep): Promise<DeliveryOutcome[]> {
     if (this.#queue) this.#lastPurge = { identity, keep };
+    this.#host?.keepOnly(keep);
     let listed: Record<string, string>[];
     try {
       listed = await this.listGroups();
@@ -89,7 +100,10 @@ export class PushgatewaySink implements Sink {
       this.#ctx.log.debug('cannot list groups yet; will look again when the gateway answers', { gateway: this.target, error: (err as Error).message });
       return [{ target: this.target, ok: false, error: (err as Error).message }];
     }
-    const own = new Set([...(keep.agent ? [groupOf(identity, undefined)] : []), ...keep.checks.map((c) => groupOf(identity, c))].map(canonicalKey));
+    const owned = this.#host
+      ? keep.agent || keep.checks.length > 0 ? [groupOf(identity, undefined)] : []
+      : [...(keep.agent ? [groupOf(identity, undefined)] : []), ...keep.checks.map((c) => groupOf(identity, c))];
+    const own = new Set(owned.map(canonicalKey));
     const stale = listed
       .filter((labels) => labels.job === identity.job && labels.instance === identity.instance)
       .map(keyFromLabels)
@@ -104,6 +118,9 @@ export class PushgatewaySink implements Sink {
 
   async close(timeoutMs: number): Promise<boolean> {
     let flushed = true;
+    // `once`: the host's one PUT; `run`: what waits for the next tick goes now.
+    const last = this.#host?.flush();
+    if (!this.#queue && last) flushed = (await last)?.ok ?? true;
     if (this.#queue) {
       flushed = await this.#queue.flush(timeoutMs);
       if (!flushed) this.#ctx.log.warn('shutdown timeout reached: pushes not delivered', { gateway: this.target, waiting: this.#queue.size });
@@ -124,6 +141,18 @@ export class PushgatewaySink implements Sink {
       outcome = await this.send(key, op);
     }
     return outcome.ok ? { target: this.target, ok: true } : { target: this.target, ok: false, error: outcome.error };
+  }
+
+  #newHostBatch(): HostBatch {
+    return new HostBatch({
+      target: this.target,
+      tickMs: this.#queue ? (this.#ctx.tickMs ?? (() => 1000)) : undefined,
+      send: (identity, families) => {
+        const key = groupOf(identity, undefined);
+        return this.#do(key, families === undefined ? { method: 'DELETE' } : { method: 'PUT', body: serialize(families) });
+      },
+      conflict: (names) => this.#ctx.log.warn('metrics left out of the host group: another check has the name with another type', { gateway: this.target, metrics: names.join(' ') }),
+    });
   }
 
   #newQueue(): PushQueue {

@@ -87,6 +87,11 @@ export interface SinkContext {
   readonly stats: AgentStats;
   /** pushagent's version, for User-Agent. */
   readonly version: string;
+  /**
+   * `run`: the tick in ms, the shortest check interval (at least 1 s), read when needed so a reload
+   * can change it: a sink that batches per host sends at most once per tick. Default 1 s.
+   */
+  readonly tickMs?: () => number;
 }
 
 /** A row of the sink table: the config key it is read from, and how its sinks are made. */

@@ -18,6 +18,34 @@ describe('nextSlot', () => {
     expect(slot % 15_000).toBe(0);
   });
 
+  it('with a phase, slots are n × interval + phase: the same phase every time, none skipped', () => {
+    const i = { kind: 'interval', ms: 15_000 } as const;
+    const base = Date.UTC(2026, 10, 22, 10, 0, 0);
+    expect(nextSlot(i, base + 1_000, undefined, 4_321)).toBe(base + 4_321);
+    expect(nextSlot(i, base + 4_320, undefined, 4_321)).toBe(base + 4_321);
+    // Strictly after: the slot itself gives the next one.
+    expect(nextSlot(i, base + 4_321, undefined, 4_321)).toBe(base + 19_321);
+    expect(nextSlot(i, base + 5_000, undefined, 4_321)).toBe(base + 19_321);
+    // Just before the epoch's first slot of the minute: the previous interval's phase.
+    expect(nextSlot(i, base - 1, undefined, 4_321)).toBe(base + 4_321);
+    let slot = base + 4_321;
+    for (let k = 0; k < 10_000; k++) {
+      const next = nextSlot(i, slot + 7, undefined, 4_321);
+      expect(next - slot).toBe(15_000);
+      slot = next;
+    }
+    expect(slot % 15_000).toBe(4_321);
+  });
+
+  it('a cron schedule with a phase runs that long after each of its times', () => {
+    const t = new Date(2026, 10, 22, 10, 0, 7).getTime();
+    const cron = { kind: 'cron', expr: '*/10 * * * * *' } as const;
+    expect(nextSlot(cron, t, undefined, 2_500)).toBe(new Date(2026, 10, 22, 10, 0, 12, 500).getTime());
+    // 10:00:01 is after the 10:00:00 time but before its slot at 10:00:02.5.
+    expect(nextSlot(cron, new Date(2026, 10, 22, 10, 0, 1).getTime(), undefined, 2_500)).toBe(new Date(2026, 10, 22, 10, 0, 2, 500).getTime());
+    expect(nextSlot(cron, new Date(2026, 10, 22, 10, 0, 11).getTime(), undefined, 2_500)).toBe(new Date(2026, 10, 22, 10, 0, 12, 500).getTime());
+  });
+
   it('cron schedules (seconds first) come from croner', () => {
     const t = new Date(2026, 10, 22, 10, 0, 7).getTime();
     expect(nextSlot({ kind: 'cron', expr: '*/10 * * * * *' }, t)).toBe(new Date(2026, 10, 22, 10, 0, 10).getTime());
@@ -52,6 +80,16 @@ describe('Scheduler (real timers)', () => {
     await s.stop();
     expect(runs.length).toBeGreaterThanOrEqual(2);
     expect(runs.every((due) => due % 100 === 0)).toBe(true);
+  });
+
+  it('runs at its phase: every due time is n × interval + phase', async () => {
+    const runs: number[] = [];
+    const s = new Scheduler({ run: async (_d, due) => void runs.push(due), skipped: () => {}, error: (_d, err) => { throw err; } });
+    s.add(def('p', 100), 37);
+    await new Promise((r) => setTimeout(r, 350));
+    await s.stop();
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(runs.map((due) => due % 100)).toEqual(runs.map(() => 37));
   });
 
   it('a run that throws is reported, and the schedule goes on', async () => {

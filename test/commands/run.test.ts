@@ -3,9 +3,10 @@
  * real processes. Intervals are short (200–500 ms) to keep each test fast.
  */
 import { execFileSync } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { phaseMs } from '../../src/agent/splay.js';
 import { Agent, waitUntil } from '../helpers/daemon.js';
 import { runCli } from '../helpers/cli.js';
 import { family, freePort, hasPushgateway, Pushgateway } from '../helpers/pushgateway.js';
@@ -165,6 +166,42 @@ describe.skipIf(!hasPushgateway)('run', () => {
     expect(await a.exitCode()).toBe(0);
   });
 
+  it('grouping: host keeps one group per host; a reload switching modes deletes the groups of the old mode', async () => {
+    const gw = await gateway();
+    const cfg = (grouping: string) => `pushgateway:\n  url: ${gw.url}\n  grouping: ${grouping}\n`;
+    const dir = await workdir({
+      'pushagent.config.yaml': cfg('check'),
+      'checks/a.yaml': 'name: one\ncommand: echo 1\ninterval: 1s\nmetric: {name: one_value}\n',
+      'checks/b.yaml': 'name: two\ncommand: echo 2\ninterval: 1s\nmetric: {name: two_value}\n',
+    });
+    const mine = async () => (await gw.groups()).filter((g) => g.labels.instance === FQDN);
+    const checksOf = (groups: Awaited<ReturnType<typeof mine>>) => groups.map((g) => g.labels.check ?? '(host)').sort();
+    const a = agent(dir);
+    expect(checksOf((await waitUntil(async () => ((await mine()).length === 3 ? mine() : undefined), 5000)) ?? [])).toEqual(['(host)', 'one', 'two']);
+
+    await writeFile(path.join(dir, 'pushagent.config.yaml'), cfg('host'));
+    a.signal('SIGHUP');
+    const host = await waitUntil(async () => {
+      const groups = await mine();
+      const values = family(groups[0], 'pushagent_check_success')?.metrics.map((m) => m.labels.check).sort();
+      return groups.length === 1 && JSON.stringify(values) === '["one","two"]' ? groups : undefined;
+    }, 5000);
+    expect(checksOf(host ?? (await mine()))).toEqual(['(host)']);
+    expect(family(host?.[0], 'one_value')?.metrics[0]?.labels.check).toBe('one');
+    expect(family(host?.[0], 'pushagent_build_info')?.metrics).toHaveLength(1);
+
+    await writeFile(path.join(dir, 'pushagent.config.yaml'), cfg('check'));
+    a.signal('SIGHUP');
+    const back = await waitUntil(async () => {
+      const groups = await mine();
+      const own = groups.find((g) => g.labels.check === undefined);
+      return groups.length === 3 && own && !family(own, 'one_value') ? groups : undefined;
+    }, 5000);
+    expect(checksOf(back ?? (await mine()))).toEqual(['(host)', 'one', 'two']);
+    a.signal('SIGTERM');
+    expect(await a.exitCode()).toBe(0);
+  });
+
   it('SIGTERM with delete_on_shutdown removes every group of this instance; exit 0', async () => {
     const gw = await gateway();
     const dir = await workdir({
@@ -236,5 +273,32 @@ describe.skipIf(!hasPushgateway)('delete', () => {
     const r2 = await runCli(['delete'], { cwd: down });
     expect(r2.exitCode).toBe(2);
     expect(r2.stderr).toContain('list groups at http://127.0.0.1:1/api/v1/metrics failed: ECONNREFUSED');
+  });
+});
+
+describe('run: splay', () => {
+  it('two checks of the same interval start at their own phases (±50 ms), the same after a restart', async () => {
+    const instance = 'splay-test.example.com';
+    const expected = { alpha: phaseMs(instance, 'alpha', 1000), beta: phaseMs(instance, 'beta', 1000) };
+    // The two phases are far enough apart for the test to tell them from aligned slots and from each other.
+    expect(Math.abs(expected.alpha - expected.beta)).toBeGreaterThan(150);
+    const dir = await workdir({ 'pushagent.config.yaml': `instance: ${instance}\n`, 'checks/.keep': '' });
+    const check = (name: string) => `name: ${name}\ncommand: date +%s%3N >> ${path.join(dir, name)}.starts; echo 1\ninterval: 1s\nmetric: {name: ${name}_value}\n`;
+    await writeFile(path.join(dir, 'checks/a.yaml'), check('alpha'));
+    await writeFile(path.join(dir, 'checks/b.yaml'), check('beta'));
+    const starts = async (name: string) => (await readFile(path.join(dir, `${name}.starts`), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number);
+    for (let round = 0; round < 2; round++) {
+      const before = { alpha: (await starts('alpha')).length, beta: (await starts('beta')).length };
+      const a = agent(dir);
+      await waitUntil(async () => (await starts('alpha')).length >= before.alpha + 3 && (await starts('beta')).length >= before.beta + 3, 10_000);
+      a.signal('SIGTERM');
+      expect(await a.exitCode()).toBe(0);
+      for (const name of ['alpha', 'beta'] as const) {
+        // Each start's offset past its slot: (t - phase) mod 1s, from 0 (on time) to 50 ms late.
+        const offsets = (await starts(name)).slice(before[name]).map((t) => (((t - expected[name]) % 1000) + 1000) % 1000);
+        expect(offsets.length, `${name} ran`).toBeGreaterThanOrEqual(3);
+        for (const o of offsets) expect(o, `${name}: a start ${o} ms past its phase ${expected[name]} ms`).toBeLessThanOrEqual(50);
+      }
+    }
   });
 });

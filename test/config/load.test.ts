@@ -171,3 +171,42 @@ describe('load: finding the config file in the working directory', () => {
     expect([config.file, config.pushgateway, config.checksDir]).toEqual([undefined, undefined, path.join(cwd, 'checks')]);
   });
 });
+
+describe('load: splay', () => {
+  const checks = [
+    '- name: a',
+    '  command: "true"',
+    '  interval: 15s',
+    '- name: b',
+    '  command: "true"',
+    '  interval: 30s',
+    '  splay: false',
+    '- name: c',
+    '  command: "true"',
+    '  schedule: "0 * * * * *"',
+    '- name: d',
+    '  command: "true"',
+    '  schedule: "0 */5 * * * *"',
+    '  splay: true',
+    '- name: e',
+    '  command: "true"',
+    '  schedule: "*/10 * * * * *"',
+    '  splay: true',
+    '- name: f',
+    '  command: "true"',
+    '  splay: true',
+    '',
+  ].join('\n');
+  const spans = async (config: string) => {
+    const cwd = await workdir({ 'pushagent.config.yaml': config, 'checks/c.yaml': checks });
+    return Object.fromEntries((await load({ cwd, env: {} })).checks.map((c) => [c.name, c.splayMs]));
+  };
+
+  it('is on by default for interval checks (the span is the interval); a schedule splays only when it says, within its gap, at most 1m', async () => {
+    expect(await spans('instance: web01\n')).toEqual({ a: 15_000, b: 0, c: 0, d: 60_000, e: 10_000, f: 15_000 });
+  });
+
+  it('`splay: false` at the top aligns every check that does not ask for it itself', async () => {
+    expect(await spans('instance: web01\nsplay: false\n')).toEqual({ a: 0, b: 0, c: 0, d: 60_000, e: 10_000, f: 15_000 });
+  });
+});
