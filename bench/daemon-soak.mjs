@@ -21,10 +21,20 @@ process.on('SIGINT', () => {
   process.exit(130);
 });
 
-const checks = Array.from({ length: CHECKS }, (_, i) => `- name: soak_${i}\n  command: ${COMMAND}\n  interval: ${INTERVAL}\n  metric: {name: soak_${i}_value}\n`).join('');
+const checks = Array.from(
+  { length: CHECKS },
+  (_, i) => `- name: soak_${i}\n  command: ${COMMAND}\n  interval: ${INTERVAL}\n  metric: {name: soak_${i}_value}\n`,
+).join('');
 let r;
 try {
-  r = await scaleSession({ count: CHECKS, checks, seconds: SECONDS, intervalS, warmupS: 3, windowS: Math.min(60, SECONDS) });
+  r = await scaleSession({
+    count: CHECKS,
+    checks,
+    seconds: SECONDS,
+    intervalS,
+    warmupS: 3,
+    windowS: Math.min(60, SECONDS),
+  });
 } finally {
   cleanup();
 }
@@ -35,5 +45,9 @@ console.log(`  runs measured         ${r.runs} (expected about ${r.expected})`);
 console.log(`  lateness p50 / p99 / max   ${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)}`);
 console.log(`  skipped slots         ${r.skipped}`);
 console.log(`  failed runs           ${r.failed}`);
-console.log(`  CPU seconds (agent + children) ${cpu.toFixed(2)} over ${SECONDS} s = ${((100 * cpu) / SECONDS).toFixed(1)} % of one core; ${(r.cpuPerRun * 1000).toFixed(2)} ms per run`);
-console.log(`  RSS start / end       ${r.rssStart.toFixed(1)} MiB / ${r.rssEnd.toFixed(1)} MiB (each minute: ${r.rssEachMinute.map((m) => m.toFixed(0)).join(', ')} MiB)`);
+console.log(
+  `  CPU seconds (agent + children) ${cpu.toFixed(2)} over ${SECONDS} s = ${((100 * cpu) / SECONDS).toFixed(1)} % of one core; ${(r.cpuPerRun * 1000).toFixed(2)} ms per run`,
+);
+console.log(
+  `  RSS start / end       ${r.rssStart.toFixed(1)} MiB / ${r.rssEnd.toFixed(1)} MiB (each minute: ${r.rssEachMinute.map((m) => m.toFixed(0)).join(', ')} MiB)`,
+);

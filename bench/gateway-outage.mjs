@@ -28,7 +28,9 @@ const port = await new Promise((resolve) => {
 });
 const url = `http://127.0.0.1:${port}`;
 const startGateway = async () => {
-  const gw = spawn(PGW, [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--log.level=error'], { stdio: 'ignore' });
+  const gw = spawn(PGW, [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--log.level=error'], {
+    stdio: 'ignore',
+  });
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch(`${url}/-/ready`)).ok) return gw;
@@ -48,9 +50,15 @@ const groups = async () => {
 let gw = await startGateway();
 const dir = mkdtempSync(path.join(tmpdir(), 'pushagent-outage-'));
 mkdirSync(path.join(dir, 'checks'));
-writeFileSync(path.join(dir, 'pushagent.config.yaml'), `pushgateway:\n  url: ${url}\n  timeout: 1s\ndefaults: {interval: 1m}\n`);
+writeFileSync(
+  path.join(dir, 'pushagent.config.yaml'),
+  `pushgateway:\n  url: ${url}\n  timeout: 1s\ndefaults: {interval: 1m}\n`,
+);
 const second = (new Date().getSeconds() + 3) % 60;
-const checks = Array.from({ length: CHECKS }, (_, i) => `- name: fast_${i}\n  command: date +%s\n  interval: 1s\n  metric: {name: fast_${i}_unixtime}\n`);
+const checks = Array.from(
+  { length: CHECKS },
+  (_, i) => `- name: fast_${i}\n  command: date +%s\n  interval: 1s\n  metric: {name: fast_${i}_unixtime}\n`,
+);
 checks.push(`- name: rare\n  command: echo 1\n  schedule: "${second} * * * * *"\n  metric: {name: rare_value}\n`);
 writeFileSync(path.join(dir, 'checks', 'c.yaml'), checks.join(''));
 const agent = spawn(process.execPath, [CLI, 'run'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -72,5 +80,9 @@ const back = (Date.now() - restarted) / 1000;
 agent.kill('SIGTERM');
 await new Promise((r) => agent.once('exit', r));
 gw.kill('SIGTERM');
-console.log(`gateway outage: ${OUTAGE} s, then a fresh gateway; ${CHECKS} checks at 1s, one once a minute, the agent group every minute`);
-console.log(`  groups back after restart   ${present}/${expected} within ${back.toFixed(2)} s (target: all within 15 s)`);
+console.log(
+  `gateway outage: ${OUTAGE} s, then a fresh gateway; ${CHECKS} checks at 1s, one once a minute, the agent group every minute`,
+);
+console.log(
+  `  groups back after restart   ${present}/${expected} within ${back.toFixed(2)} s (target: all within 15 s)`,
+);

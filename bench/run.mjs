@@ -35,16 +35,38 @@ if (unknown.length > 0 || flag('help')) {
 }
 
 const PLAN = QUICK
-  ? { start: { runs: 5 }, daemon: { seconds: 10, windowS: 5, batchRuns: 5 }, serializer: { sizes: [10_000, 100_000], reps: 3 }, scale: { count: 200, seconds: 10, kinds: ['exec', 'tcp'] }, outputs: { sizes: [100, 1000], puts: 50, rounds: 20, checks: 100, perCheck: 20 }, fleet: { sizes: [100, 300, 1000], fillS: 8, windowS: 8, combos: ['check-aligned', 'host-splayed', 'remote_write_process'] } }
-  : { start: { runs: 30 }, daemon: { seconds: 60, windowS: 10, batchRuns: 10 }, serializer: { sizes: [10_000, 100_000], reps: 11 }, scale: { count: 200, seconds: 60, kinds: ['exec', 'tcp'] }, outputs: { sizes: [100, 1000, 2000, 4000], puts: 200, rounds: 60, checks: 100, perCheck: 20 }, fleet: { sizes: [30, 100, 200, 300, 600, 1000, 3000, 10_000], fillS: 15, windowS: 15 } };
+  ? {
+      start: { runs: 5 },
+      daemon: { seconds: 10, windowS: 5, batchRuns: 5 },
+      serializer: { sizes: [10_000, 100_000], reps: 3 },
+      scale: { count: 200, seconds: 10, kinds: ['exec', 'tcp'] },
+      outputs: { sizes: [100, 1000], puts: 50, rounds: 20, checks: 100, perCheck: 20 },
+      fleet: {
+        sizes: [100, 300, 1000],
+        fillS: 8,
+        windowS: 8,
+        combos: ['check-aligned', 'host-splayed', 'remote_write_process'],
+      },
+    }
+  : {
+      start: { runs: 30 },
+      daemon: { seconds: 60, windowS: 10, batchRuns: 10 },
+      serializer: { sizes: [10_000, 100_000], reps: 11 },
+      scale: { count: 200, seconds: 60, kinds: ['exec', 'tcp'] },
+      outputs: { sizes: [100, 1000, 2000, 4000], puts: 200, rounds: 60, checks: 100, perCheck: 20 },
+      fleet: { sizes: [30, 100, 200, 300, 600, 1000, 3000, 10_000], fillS: 15, windowS: 15 },
+    };
 const BENCHES = { start: oneShot, daemon: daemonCost, serializer: serializerIsolated, scale, outputs, fleet };
 
 const log = (line) => console.log(line);
-const watchdog = setTimeout(() => {
-  console.error('bench: over the time bound; stopping everything');
-  cleanup();
-  process.exit(1);
-}, ((QUICK ? 3 : 15) + (only.includes('fleet') ? (QUICK ? 4 : 15) : 0)) * 60_000);
+const watchdog = setTimeout(
+  () => {
+    console.error('bench: over the time bound; stopping everything');
+    cleanup();
+    process.exit(1);
+  },
+  ((QUICK ? 3 : 15) + (only.includes('fleet') ? (QUICK ? 4 : 15) : 0)) * 60_000,
+);
 watchdog.unref();
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
@@ -57,8 +79,10 @@ if (!existsSync(CLI)) {
   console.error('bench: dist/cli.js is missing: run `npm run build` first');
   process.exit(1);
 }
-const newest = (dir) => Math.max(...readdirSync(dir, { recursive: true }).map((f) => statSync(path.join(dir, f)).mtimeMs));
-if (!process.env.PUSHAGENT_CLI && newest(path.join(ROOT, 'src')) > statSync(CLI).mtimeMs) log('bench: WARNING: src/ is newer than dist/: run `npm run build` to measure the current code');
+const newest = (dir) =>
+  Math.max(...readdirSync(dir, { recursive: true }).map((f) => statSync(path.join(dir, f)).mtimeMs));
+if (!process.env.PUSHAGENT_CLI && newest(path.join(ROOT, 'src')) > statSync(CLI).mtimeMs)
+  log('bench: WARNING: src/ is newer than dist/: run `npm run build` to measure the current code');
 
 const git = (...args) => {
   try {
@@ -69,7 +93,11 @@ const git = (...args) => {
 };
 const started = new Date();
 const commit = git('rev-parse', '--short', 'HEAD') || 'unknown';
-const dirty = process.env.PUSHAGENT_CLI ? `; CLI under test: ${CLI}` : git('status', '--porcelain', '--', 'src', 'package.json') ? ' + uncommitted changes' : '';
+const dirty = process.env.PUSHAGENT_CLI
+  ? `; CLI under test: ${CLI}`
+  : git('status', '--porcelain', '--', 'src', 'package.json')
+    ? ' + uncommitted changes'
+    : '';
 const machine = `${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}`;
 const heading = `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${QUICK ? ' (--quick)' : ''}`;
 log(`${heading}\n\ncommit ${commit}${dirty}; Node ${process.version}; ${machine}\n`);
@@ -90,17 +118,31 @@ try {
 }
 results.sort((a, b) => ALL.indexOf(a.id) - ALL.indexOf(b.id));
 
-const table = (header, rows) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-const blocks = results.map((r) => `### ${r.title}\n\n${table(r.header, r.rows)}\n${(r.notes ?? []).map((n) => `\n${n}\n`).join('')}`);
+const table = (header, rows) =>
+  [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+const blocks = results.map(
+  (r) => `### ${r.title}\n\n${table(r.header, r.rows)}\n${(r.notes ?? []).map((n) => `\n${n}\n`).join('')}`,
+);
 const targets = results.flatMap((r) => r.targets);
-const summary = table(['target', 'measured', 'limit', ''], targets.map((t) => [t.what, t.shown, `${t.cmp} ${t.limitShown}`, t.met ? 'met' : '**not met**']));
+const summary = table(
+  ['target', 'measured', 'limit', ''],
+  targets.map((t) => [t.what, t.shown, `${t.cmp} ${t.limitShown}`, t.met ? 'met' : '**not met**']),
+);
 const seconds = ((Date.now() - started.getTime()) / 1000).toFixed(0);
 const text = `${heading}\n\ncommit ${commit}${dirty}; Node ${process.version}; ${machine}; took ${seconds} s.\n\n${blocks.join('\n')}\n### Targets\n\n${summary}\n`;
 log(`\n${text}`);
 
 if (!flag('no-record')) {
   const file = path.join(ROOT, 'bench', 'RESULTS.md');
-  if (!existsSync(file)) writeFileSync(file, '# Benchmark results\n\nAppended by `npm run bench` (bench/run.mjs), newest last. See docs/performance.md.\n');
+  if (!existsSync(file))
+    writeFileSync(
+      file,
+      '# Benchmark results\n\nAppended by `npm run bench` (bench/run.mjs), newest last. See docs/performance.md.\n',
+    );
   appendFileSync(file, `\n${text}`);
   log(`appended to ${path.relative(process.cwd(), file) || file}`);
 }

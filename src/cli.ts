@@ -12,7 +12,9 @@ import { parseDuration } from './config/duration.js';
 enableCompileCache(process.env);
 const { Command, InvalidArgumentError, Option } = await import('commander');
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 const io = (): CommandIo => ({
   out: (text) => process.stdout.write(text),
@@ -24,19 +26,24 @@ const io = (): CommandIo => ({
 /** A whole number of at least 1, for options such as --concurrency. */
 function wholeNumber(text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number of at least 1, got "${text}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a whole number of at least 1, got "${text}"`);
   return n;
 }
 
 /** A duration such as 30s, 1m30s or 25h, in milliseconds. */
 function durationMs(text: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined) throw new InvalidArgumentError(`expected a duration like 500ms, 30s, 1m30s or 25h, got "${text}"`);
+  if (ms === undefined)
+    throw new InvalidArgumentError(`expected a duration like 500ms, 30s, 1m30s or 25h, got "${text}"`);
   return ms;
 }
 
 const configOption = () =>
-  new Option('-c, --config <file>', 'config file (default: searched: pushagent.config.yaml, .pushagentrc*, package.json "pushagent", .config/pushagentrc* here, then ~/.config/pushagent/config.yaml)');
+  new Option(
+    '-c, --config <file>',
+    'config file (default: searched: pushagent.config.yaml, .pushagentrc*, package.json "pushagent", .config/pushagentrc* here, then ~/.config/pushagent/config.yaml)',
+  );
 
 // `run`: signals that arrive before the daemon has installed its own handlers (while its code
 // loads, its config loads, `hostname -f` answers) are kept and handed over, not fatal.
@@ -60,7 +67,12 @@ program
   .version(version, '-V, --version')
   .description('run the checks once, send each result to every output, print a summary line per check on stderr')
   .addOption(configOption())
-  .option('--check <name>', 'run only this check (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option(
+    '--check <name>',
+    'run only this check (repeatable)',
+    (v: string, prev: string[]) => [...prev, v],
+    [] as string[],
+  )
   .option('--dry-run', 'print what each output would get (exposition text, remote-write series); send nothing')
   .addOption(new Option('--concurrency <n>', 'checks running at once').default(32).argParser(wholeNumber))
   .action(async (opts: { config?: string; check: string[]; dryRun?: boolean; concurrency: number }) => {
@@ -81,9 +93,15 @@ program
 program
   .command('run')
   .version(version, '-V, --version')
-  .description('run the checks on their schedules and keep the gateways current (a daemon; SIGHUP reloads, SIGTERM stops)')
+  .description(
+    'run the checks on their schedules and keep the gateways current (a daemon; SIGHUP reloads, SIGTERM stops)',
+  )
   .addOption(configOption())
-  .addOption(new Option('--log-level <level>', 'error, warn, info or debug').choices(['error', 'warn', 'info', 'debug']).default('info'))
+  .addOption(
+    new Option('--log-level <level>', 'error, warn, info or debug')
+      .choices(['error', 'warn', 'info', 'debug'])
+      .default('info'),
+  )
   .action(async (opts: { config?: string; logLevel: 'error' | 'warn' | 'info' | 'debug' }) => {
     const { run } = await import('./commands/run.js');
     const on = (signal: NodeJS.Signals, handler: () => void): void => {
@@ -91,13 +109,16 @@ program
       process.off(signal, keep);
       if (early.delete(signal)) handler();
     };
-    process.exitCode = await run({ config: opts.config, logLevel: opts.logLevel, version }, { ...io(), json: !process.stderr.isTTY, on });
+    process.exitCode = await run(
+      { config: opts.config, logLevel: opts.logLevel, version },
+      { ...io(), json: !process.stderr.isTTY, on },
+    );
   });
 
 program
   .command('delete')
   .version(version, '-V, --version')
-  .description("remove what every output holds of this job and instance (decommissioning a host)")
+  .description('remove what every output holds of this job and instance (decommissioning a host)')
   .addOption(configOption())
   .action(async (opts: { config?: string }) => {
     const { deleteGroups } = await import('./commands/delete.js');
@@ -107,27 +128,73 @@ program
 program
   .command('exec')
   .version(version, '-V, --version')
-  .description("run a batch job (cron's) as if pushagent were not there, and push its outcome: exit code, duration, last success time")
+  .description(
+    "run a batch job (cron's) as if pushagent were not there, and push its outcome: exit code, duration, last success time",
+  )
   .usage('--job NAME [options] -- CMD [ARGS...]')
   .argument('<command...>', 'the job: a program and its arguments (no shell: write sh -c "..." for one)')
   .passThroughOptions()
   .requiredOption('--job <name>', 'the job label, and the grouping key job/<name> at a Pushgateway')
-  .option('--instance', "add instance=<this host's FQDN> (a job tied to this machine); default none (a service-level job)")
-  .addOption(new Option('--timeout <duration>', "kill the job's process group after this long (SIGTERM, --kill-grace, SIGKILL); default none").argParser(durationMs))
-  .addOption(new Option('--kill-grace <duration>', 'after SIGTERM at the timeout, how long until SIGKILL (default: the config\'s defaults.kill_grace, 2s)').argParser(durationMs))
+  .option(
+    '--instance',
+    "add instance=<this host's FQDN> (a job tied to this machine); default none (a service-level job)",
+  )
+  .addOption(
+    new Option(
+      '--timeout <duration>',
+      "kill the job's process group after this long (SIGTERM, --kill-grace, SIGKILL); default none",
+    ).argParser(durationMs),
+  )
+  .addOption(
+    new Option(
+      '--kill-grace <duration>',
+      "after SIGTERM at the timeout, how long until SIGKILL (default: the config's defaults.kill_grace, 2s)",
+    ).argParser(durationMs),
+  )
   .option('--start-push', 'also push pushagent_job_running 1 and the start time when the job starts')
-  .addOption(new Option('--expect-every <duration>', 'how often the job should succeed, pushed for the alert PushagentJobNotSucceeding (e.g. 25h for a daily job)').argParser(durationMs))
-  .option('--strict', 'exit 2 when the job succeeded but a push failed (default: always the job\'s exit status)')
+  .addOption(
+    new Option(
+      '--expect-every <duration>',
+      'how often the job should succeed, pushed for the alert PushagentJobNotSucceeding (e.g. 25h for a daily job)',
+    ).argParser(durationMs),
+  )
+  .option('--strict', "exit 2 when the job succeeded but a push failed (default: always the job's exit status)")
   .addOption(configOption())
   .option('--gateway <url>', "push to this Pushgateway (instead of the config's pushgateway.url)")
-  .option('--textfile <dir>', "write to node_exporter's textfile collector directory (instead of the config's textfile.directory)")
-  .action(async (command: string[], opts: { job: string; instance?: boolean; timeout?: number; killGrace?: number; startPush?: boolean; expectEvery?: number; strict?: boolean; config?: string; gateway?: string; textfile?: string }) => {
-    const { exec } = await import('./commands/exec.js');
-    const on = (signal: NodeJS.Signals, handler: () => void): void => void process.on(signal, handler);
-    process.exitCode = await exec(
-      { ...opts, command, timeoutMs: opts.timeout, killGraceMs: opts.killGrace, expectEveryMs: opts.expectEvery, version },
-      { ...io(), on },
-    );
-  });
+  .option(
+    '--textfile <dir>',
+    "write to node_exporter's textfile collector directory (instead of the config's textfile.directory)",
+  )
+  .action(
+    async (
+      command: string[],
+      opts: {
+        job: string;
+        instance?: boolean;
+        timeout?: number;
+        killGrace?: number;
+        startPush?: boolean;
+        expectEvery?: number;
+        strict?: boolean;
+        config?: string;
+        gateway?: string;
+        textfile?: string;
+      },
+    ) => {
+      const { exec } = await import('./commands/exec.js');
+      const on = (signal: NodeJS.Signals, handler: () => void): void => void process.on(signal, handler);
+      process.exitCode = await exec(
+        {
+          ...opts,
+          command,
+          timeoutMs: opts.timeout,
+          killGraceMs: opts.killGrace,
+          expectEveryMs: opts.expectEvery,
+          version,
+        },
+        { ...io(), on },
+      );
+    },
+  );
 
 await program.parseAsync(process.argv);

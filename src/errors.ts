@@ -30,7 +30,9 @@ export function formatProblem(p: Problem): string {
 
 /** Problems in reading order: by file, then line, then column. */
 export function sortProblems(problems: readonly Problem[]): Problem[] {
-  return [...problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)));
+  return [...problems].sort((a, b) =>
+    a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0),
+  );
 }
 
 /** The configuration or the checks are invalid: every problem found, not just the first. */
@@ -71,11 +73,27 @@ export class PushError extends PushagentError {
   readonly reason: string;
   readonly action: PushAction;
 
-  constructor(url: string, status: number | undefined, reason: string, options?: { cause?: unknown; action?: PushAction }) {
+  constructor(
+    url: string,
+    status: number | undefined,
+    reason: string,
+    options?: { cause?: unknown; action?: PushAction },
+  ) {
     const action = options?.action ?? 'push';
     const what = status === undefined ? reason : `HTTP ${status}: ${reason}`;
-    const attempt = action === 'delete' ? `delete of ${url}` : action === 'list groups' ? `list groups at ${url}` : action === 'write' ? `write to ${url}` : `push to ${url}`;
-    super('PUSH_FAILED', `${attempt} failed: ${what}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    const attempt =
+      action === 'delete'
+        ? `delete of ${url}`
+        : action === 'list groups'
+          ? `list groups at ${url}`
+          : action === 'write'
+            ? `write to ${url}`
+            : `push to ${url}`;
+    super(
+      'PUSH_FAILED',
+      `${attempt} failed: ${what}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.url = url;
     this.status = status;
     this.reason = reason;

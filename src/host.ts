@@ -2,7 +2,9 @@
 import { isIPv6 } from 'node:net';
 import { InstanceError } from './errors.js';
 
-/** The names /etc/hosts gives the loopback addresses (Debian, RHEL), matched in any case, with or without a final dot. */
+/**
+ * The names /etc/hosts gives the loopback addresses (Debian, RHEL), matched in any case, with or without a final dot.
+ */
 const LOOPBACK_NAME_RE = /^(?:localhost[46]?(?:\.localdomain[46]?)?|ip6-localhost|ip6-loopback)\.?$/i;
 /** 127.0.0.0/8, also in the short forms inet_aton reads (127.1). */
 const LOOPBACK_V4_RE = /^127(?:\.\d{1,3}){1,3}$/;
@@ -20,11 +22,16 @@ async function fqdnFrom(stdout: Promise<string>): Promise<string> {
     // Its one line, without the line end: a second line or blanks around the name are refused below.
     fqdn = (await stdout).replace(/\r?\n$/, '');
   } catch (err) {
-    throw new InstanceError(`cannot find this host's FQDN (\`hostname -f\` failed: ${(err as Error).message}); set \`instance:\` in the config`, { cause: err });
+    throw new InstanceError(
+      `cannot find this host's FQDN (\`hostname -f\` failed: ${(err as Error).message}); set \`instance:\` in the config`,
+      { cause: err },
+    );
   }
   const why = instanceProblem(fqdn);
   if (why !== undefined) {
-    throw new InstanceError(`this host's FQDN is ${JSON.stringify(fqdn)} (from \`hostname -f\`), which ${why}; set \`instance:\` in the config`);
+    throw new InstanceError(
+      `this host's FQDN is ${JSON.stringify(fqdn)} (from \`hostname -f\`), which ${why}; set \`instance:\` in the config`,
+    );
   }
   return fqdn;
 }
@@ -42,8 +49,10 @@ export function instanceProblem(instance: string): string | undefined {
   if (instance.trim() === '') return 'holds only blanks';
   if (instance.trim() !== instance) return 'begins or ends with a blank';
   const control = /\p{Cc}/u.exec(instance)?.[0];
-  if (control !== undefined) return `holds a control character (U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
-  if (isLoopback(instance)) return 'would mix every host into one series: it is a loopback name or address, the same on every host';
+  if (control !== undefined)
+    return `holds a control character (U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
+  if (isLoopback(instance))
+    return 'would mix every host into one series: it is a loopback name or address, the same on every host';
   if (/^\.+$/.test(instance)) return 'is not a host name';
   return undefined;
 }
@@ -61,7 +70,12 @@ async function hostnameF(signal?: AbortSignal): Promise<string> {
   const { execa, ExecaError } = await import('execa');
   // Its own process group, ended whole on abort: a wrapper that left a child holding the pipe
   // would otherwise keep the process from exiting.
-  const subprocess = execa('hostname', ['-f'], { timeout: TIMEOUT_MS, env: { LC_ALL: 'C' }, stdin: 'ignore', detached: true });
+  const subprocess = execa('hostname', ['-f'], {
+    timeout: TIMEOUT_MS,
+    env: { LC_ALL: 'C' },
+    stdin: 'ignore',
+    detached: true,
+  });
   const abort = (): void => {
     try {
       process.kill(-subprocess.pid!, 'SIGKILL');

@@ -37,8 +37,12 @@ export function createLogger(opts: LoggerOptions): Logger {
     if (opts.json) {
       opts.write(`${JSON.stringify({ ts, level, msg: redactSecrets(msg), ...clean })}\n`);
     } else {
-      const rest = Object.entries(clean).map(([k, v]) => `${k}=${typeof v === 'string' && /[\s"=]/.test(v) ? JSON.stringify(v) : v}`);
-      opts.write(`${ts} ${level.toUpperCase().padEnd(5)} ${redactSecrets(msg)}${rest.length ? ` ${rest.join(' ')}` : ''}\n`);
+      const rest = Object.entries(clean).map(
+        ([k, v]) => `${k}=${typeof v === 'string' && /[\s"=]/.test(v) ? JSON.stringify(v) : v}`,
+      );
+      opts.write(
+        `${ts} ${level.toUpperCase().padEnd(5)} ${redactSecrets(msg)}${rest.length ? ` ${rest.join(' ')}` : ''}\n`,
+      );
     }
   };
   return {
@@ -56,7 +60,8 @@ export function createLogger(opts: LoggerOptions): Logger {
  * whole.
  */
 export function redactSecrets(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/\\?#]*)@/gi, (_, scheme: string, userinfo: string) =>
-    `${scheme}***${userinfo.includes(':') ? ':***' : ''}@`,
+  return text.replace(
+    /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/\\?#]*)@/gi,
+    (_, scheme: string, userinfo: string) => `${scheme}***${userinfo.includes(':') ? ':***' : ''}@`,
   );
 }

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 describe('cli', () => {
   it.each([[[]], [['once']], [['validate']]])('%j --version prints the package version', async (verb) => {
@@ -16,7 +18,7 @@ describe('cli', () => {
     expect(r.stdout).toMatch(/^Usage: pushagent/);
   });
 
-  it('documents once\'s options', async () => {
+  it("documents once's options", async () => {
     const r = await runCli(['once', '--help']);
     expect(r.stdout).toContain('-c, --config <file>');
     expect(r.stdout).toContain('--check <name>');

@@ -20,11 +20,19 @@ describe('compile cache', () => {
 
   it(`is written by the CLI on Node >= 22.1 (here ${process.version}: ${supported ? 'yes' : 'no'}), not with PUSHAGENT_NO_COMPILE_CACHE=1`, async () => {
     const cache = await workdir({});
-    expect((await runCli(['validate', '-c', 'config.example.yaml'], { env: { XDG_CACHE_HOME: cache } })).exitCode).toBe(0);
+    expect((await runCli(['validate', '-c', 'config.example.yaml'], { env: { XDG_CACHE_HOME: cache } })).exitCode).toBe(
+      0,
+    );
     const written = existsSync(path.join(cache, 'pushagent')) ? readdirSync(path.join(cache, 'pushagent')) : [];
     expect(written.length > 0).toBe(supported);
     const off = await workdir({});
-    expect((await runCli(['validate', '-c', 'config.example.yaml'], { env: { XDG_CACHE_HOME: off, PUSHAGENT_NO_COMPILE_CACHE: '1' } })).exitCode).toBe(0);
+    expect(
+      (
+        await runCli(['validate', '-c', 'config.example.yaml'], {
+          env: { XDG_CACHE_HOME: off, PUSHAGENT_NO_COMPILE_CACHE: '1' },
+        })
+      ).exitCode,
+    ).toBe(0);
     expect(readdirSync(off)).toEqual([]);
   });
 

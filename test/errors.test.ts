@@ -8,7 +8,9 @@ describe('PushError says what was attempted', () => {
     const e = new PushError(url, 400, 'bad metric');
     expect(e.message).toBe(`push to ${url} failed: HTTP 400: bad metric`);
     expect(e).toMatchObject({ code: 'PUSH_FAILED', action: 'push', url, status: 400, reason: 'bad metric' });
-    expect(new PushError(url, undefined, 'ECONNREFUSED', { action: 'push' }).message).toBe(`push to ${url} failed: ECONNREFUSED`);
+    expect(new PushError(url, undefined, 'ECONNREFUSED', { action: 'push' }).message).toBe(
+      `push to ${url} failed: ECONNREFUSED`,
+    );
   });
 
   it('a delete: "delete of URL failed"', () => {

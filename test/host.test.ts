@@ -8,12 +8,21 @@ import { workdir } from './helpers/workdir.js';
 const LOOPBACK = 'would mix every host into one series: it is a loopback name or address, the same on every host';
 
 describe('instanceProblem: one rule for instance: and for hostname -f', () => {
-  it.each(['web01', 'web01.example.com', 'WEB01.Example.COM', 'my host', 'localhost.example.com', 'localhost-1', '10.0.0.7', '127.example.com', '1270.0.0.1', '::2', 'fe80::1'])(
-    'accepts %j',
-    (instance) => {
-      expect(instanceProblem(instance)).toBeUndefined();
-    },
-  );
+  it.each([
+    'web01',
+    'web01.example.com',
+    'WEB01.Example.COM',
+    'my host',
+    'localhost.example.com',
+    'localhost-1',
+    '10.0.0.7',
+    '127.example.com',
+    '1270.0.0.1',
+    '::2',
+    'fe80::1',
+  ])('accepts %j', (instance) => {
+    expect(instanceProblem(instance)).toBeUndefined();
+  });
 
   it.each([
     ['', 'is empty'],
@@ -30,9 +39,26 @@ describe('instanceProblem: one rule for instance: and for hostname -f', () => {
   });
 
   it.each([
-    'localhost', 'LOCALHOST', 'localhost.', 'localhost.localdomain', 'LocalHost.LocalDomain', 'localhost4', 'localhost4.localdomain4',
-    'localhost6', 'localhost6.localdomain6', 'ip6-localhost', 'IP6-LOOPBACK', '127.0.0.1', '127.0.1.1', '127.255.255.254', '127.1',
-    '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '::1%lo',
+    'localhost',
+    'LOCALHOST',
+    'localhost.',
+    'localhost.localdomain',
+    'LocalHost.LocalDomain',
+    'localhost4',
+    'localhost4.localdomain4',
+    'localhost6',
+    'localhost6.localdomain6',
+    'ip6-localhost',
+    'IP6-LOOPBACK',
+    '127.0.0.1',
+    '127.0.1.1',
+    '127.255.255.254',
+    '127.1',
+    '::1',
+    '[::1]',
+    '0:0:0:0:0:0:0:1',
+    '::ffff:127.0.0.1',
+    '::1%lo',
   ])('refuses the loopback %j', (instance) => {
     expect(instanceProblem(instance)).toBe(LOOPBACK);
   });
@@ -52,7 +78,11 @@ describe('an instance from hostname -f is checked the same way: exit 3 with the 
   }
 
   it.each([
-    ['web01.example.com\\nweb02.example.com\\n', '"web01.example.com\\nweb02.example.com"', 'holds a control character (U+000A)'],
+    [
+      'web01.example.com\\nweb02.example.com\\n',
+      '"web01.example.com\\nweb02.example.com"',
+      'holds a control character (U+000A)',
+    ],
     ['127.0.0.1\\n', '"127.0.0.1"', LOOPBACK],
     ['::1\\n', '"::1"', LOOPBACK],
     ['ip6-localhost\\n', '"ip6-localhost"', LOOPBACK],
@@ -62,7 +92,9 @@ describe('an instance from hostname -f is checked the same way: exit 3 with the 
     ['\\n', '""', 'is empty'],
   ])('hostname -f printing %s', async (printed, shown, why) => {
     const r = await onceWithHostname(printed);
-    expect(r.stderr).toContain(`this host's FQDN is ${shown} (from \`hostname -f\`), which ${why}; set \`instance:\` in the config`);
+    expect(r.stderr).toContain(
+      `this host's FQDN is ${shown} (from \`hostname -f\`), which ${why}; set \`instance:\` in the config`,
+    );
     expect(r.exitCode).toBe(3);
   });
 

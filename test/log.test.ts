@@ -3,7 +3,11 @@ import { createLogger, redactSecrets } from '../src/log.js';
 
 describe('redactSecrets: credentials inside URLs become ***', () => {
   it.each([
-    ['a URL without credentials is unchanged', 'http://127.0.0.1:9091/metrics/job/x', 'http://127.0.0.1:9091/metrics/job/x'],
+    [
+      'a URL without credentials is unchanged',
+      'http://127.0.0.1:9091/metrics/job/x',
+      'http://127.0.0.1:9091/metrics/job/x',
+    ],
     ['a user only', 'http://alice@gw:9091/metrics', 'http://***@gw:9091/metrics'],
     ['user and password', 'http://alice:s3cret@gw:9091/metrics', 'http://***:***@gw:9091/metrics'],
     ['an empty user with a password', 'http://:s3cret@gw:9091', 'http://***:***@gw:9091'],
@@ -26,7 +30,8 @@ describe('redactSecrets: credentials inside URLs become ***', () => {
   });
 
   it('a URL inside a longer message; the text around it is kept', () => {
-    const msg = 'push to http://pgw:s3cr@t@127.0.0.1:9091/metrics/job/pushagent/instance/web01 failed: HTTP 401: Unauthorized (user me@example.com)';
+    const msg =
+      'push to http://pgw:s3cr@t@127.0.0.1:9091/metrics/job/pushagent/instance/web01 failed: HTTP 401: Unauthorized (user me@example.com)';
     expect(redactSecrets(msg)).toBe(
       'push to http://***:***@127.0.0.1:9091/metrics/job/pushagent/instance/web01 failed: HTTP 401: Unauthorized (user me@example.com)',
     );
@@ -46,7 +51,12 @@ describe('createLogger', () => {
 
   it('writes one JSON object per line when stderr is not a terminal, fields included', () => {
     const { lines, log } = collect('info', true);
-    log.warn('check failed', { check: 'disk', reason: 'exit code 127 (command not found)', exit_code: 127, missing: undefined });
+    log.warn('check failed', {
+      check: 'disk',
+      reason: 'exit code 127 (command not found)',
+      exit_code: 127,
+      missing: undefined,
+    });
     expect(lines).toEqual([
       '{"ts":"2026-11-22T02:22:02.007Z","level":"warn","msg":"check failed","check":"disk","reason":"exit code 127 (command not found)","exit_code":127}\n',
     ]);
@@ -71,6 +81,9 @@ describe('createLogger', () => {
     const { lines, log } = collect('debug', true);
     log.error('push to http://u:secret@gw/x failed', { gateway: 'https://u:secret@gw:9091' });
     expect(lines[0]).not.toContain('secret');
-    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'push to http://***:***@gw/x failed', gateway: 'https://***:***@gw:9091' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      msg: 'push to http://***:***@gw/x failed',
+      gateway: 'https://***:***@gw:9091',
+    });
   });
 });

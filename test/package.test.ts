@@ -17,14 +17,27 @@ describe('npm package', () => {
     const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: REPO });
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     const files = info!.files.map((f) => f.path).sort();
-    expect(files.filter((f) => !/^(dist\/|schema\/|contrib\/|docs\/)/.test(f))).toEqual(['LICENSE', 'README.md', 'package.json']);
+    expect(files.filter((f) => !/^(dist\/|schema\/|contrib\/|docs\/)/.test(f))).toEqual([
+      'LICENSE',
+      'README.md',
+      'package.json',
+    ]);
     // The README links into docs/: they ship with it.
     expect(files).toContain('docs/remote-write.md');
     expect(files).toContain('dist/cli.js');
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.ts'))).toBe(false);
 
     const prefix = path.join(tmp, 'prefix');
-    await execa('npm', ['install', '--global', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', path.join(tmp, info!.filename)]);
+    await execa('npm', [
+      'install',
+      '--global',
+      '--prefix',
+      prefix,
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      path.join(tmp, info!.filename),
+    ]);
     const bin = path.join(prefix, 'bin', 'pushagent');
     expect((await execa(bin, ['--version'])).stdout).toBe(version);
 

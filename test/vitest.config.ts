@@ -10,7 +10,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * server or tool from Debian's packages — told by what they import or run, so a new test is sorted
  * without a list to keep.
  */
-const NEEDS_MORE = /helpers\/(cli|daemon|pushgateway|prometheus|victoria-metrics|http-recorder|remote-write|web-config|ping-tee|ss|tcp-sockets)|promtool|ip netns|\bnft\b|prometheus-node-exporter|\bping\b/;
+const NEEDS_MORE =
+  /helpers\/(cli|daemon|pushgateway|prometheus|victoria-metrics|http-recorder|remote-write|web-config|ping-tee|ss|tcp-sockets)|promtool|ip netns|\bnft\b|prometheus-node-exporter|\bping\b/;
 
 function unitTests(): string[] {
   return readdirSync(path.join(root, 'test'), { recursive: true, encoding: 'utf8' })
@@ -26,6 +27,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // .ci/run sets PUSHAGENT_TEST_JSON to read the pass/fail counts from vitest's JSON report.
-    reporters: process.env.PUSHAGENT_TEST_JSON ? ['default', ['json', { outputFile: process.env.PUSHAGENT_TEST_JSON }]] : ['default'],
+    reporters: process.env.PUSHAGENT_TEST_JSON
+      ? ['default', ['json', { outputFile: process.env.PUSHAGENT_TEST_JSON }]]
+      : ['default'],
   },
 });

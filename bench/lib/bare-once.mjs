@@ -5,14 +5,22 @@
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 
-const run = (file, args) => new Promise((resolve, reject) => execFile(file, args, (err, out) => (err ? reject(err) : resolve(out.trim()))));
-const [host, count] = await Promise.all([run('hostname', ['-f']), run('/bin/sh', ['-c', 'netstat -an | grep -i wait | wc -l'])]);
+const run = (file, args) =>
+  new Promise((resolve, reject) => execFile(file, args, (err, out) => (err ? reject(err) : resolve(out.trim()))));
+const [host, count] = await Promise.all([
+  run('hostname', ['-f']),
+  run('/bin/sh', ['-c', 'netstat -an | grep -i wait | wc -l']),
+]);
 const body = `# TYPE count_netstat_wait_connections gauge\ncount_netstat_wait_connections ${Number(count)}\n`;
 await new Promise((resolve, reject) => {
-  const req = http.request(`${process.env.PUSHGATEWAY}/metrics/job/bare_node/instance/${host}`, { method: 'PUT' }, (res) => {
-    res.resume();
-    res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
-  });
+  const req = http.request(
+    `${process.env.PUSHGATEWAY}/metrics/job/bare_node/instance/${host}`,
+    { method: 'PUT' },
+    (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+    },
+  );
   req.on('error', reject);
   req.end(body);
 });

@@ -8,7 +8,11 @@ const n = Number(process.argv[2] ?? 200);
 const bursts = Number(process.argv[3] ?? 5);
 const run = () =>
   new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', 'true'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn('/bin/sh', ['-c', 'true'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, LC_ALL: 'C' },
+    });
     child.stdout.resume();
     child.stderr.resume();
     child.on('close', resolve);

@@ -65,10 +65,20 @@ export async function daemonCost({ seconds, windowS, batchRuns, log }) {
     const seed = [];
     const floor = [];
     const during = () => {
-      seed.push(bashChildrenCpu(`bash '${path.join(PEERS, 'seed-script.sh')}'`, batchRuns, { PUSHGATEWAY: seedGw.url }));
+      seed.push(
+        bashChildrenCpu(`bash '${path.join(PEERS, 'seed-script.sh')}'`, batchRuns, { PUSHGATEWAY: seedGw.url }),
+      );
       floor.push(session.floor(batchRuns));
     };
-    const s = await daemonSession({ gateway: gw.url, checks: session.check, warmupS: 3, seconds, windowS, during, intervalMs: INTERVAL_MS });
+    const s = await daemonSession({
+      gateway: gw.url,
+      checks: session.check,
+      warmupS: 3,
+      seconds,
+      windowS,
+      during,
+      intervalMs: INTERVAL_MS,
+    });
     if (s.exitCode !== 0) throw new Error(`pushagent run exited ${s.exitCode}`);
     const perRun = [];
     const ratios = [];
@@ -89,16 +99,36 @@ export async function daemonCost({ seconds, windowS, batchRuns, log }) {
     const r = { agent: stats(perRun), seed: stats(seed), floor: stats(floor), ratio: stats(ratios), runs, ok, skipped };
     figures[session.id] = r;
     const x = (st) => `${(st.median / r.seed.median).toFixed(3)}×`;
-    log(`  ${session.id}: agent ${spread(r.agent, fmt.msPrecise)} per run (${runs} runs, ${ok} ok, ${skipped} skipped); seed ${spread(r.seed, fmt.msPrecise)}; floor ${spread(r.floor, fmt.msPrecise)}`);
+    log(
+      `  ${session.id}: agent ${spread(r.agent, fmt.msPrecise)} per run (${runs} runs, ${ok} ok, ${skipped} skipped); seed ${spread(r.seed, fmt.msPrecise)}; floor ${spread(r.floor, fmt.msPrecise)}`,
+    );
     if (ok !== runs || skipped > 0) log(`  WARNING: ${s.problems.slice(0, 5).join(' | ')}`);
     rows.push(
-      [`**${session.id}** session: seed-script.sh, once (bash, hostname, netstat, grep, wc, curl)`, spread(r.seed, fmt.msPrecise), '1×', `${seed.length} × ${batchRuns}`],
+      [
+        `**${session.id}** session: seed-script.sh, once (bash, hostname, netstat, grep, wc, curl)`,
+        spread(r.seed, fmt.msPrecise),
+        '1×',
+        `${seed.length} × ${batchRuns}`,
+      ],
       [`floor: ${session.floorLabel}`, spread(r.floor, fmt.msPrecise), x(r.floor), `${floor.length} batches`],
-      [session.label, spread(r.agent, fmt.msPrecise), `${x(r.agent)} (each window ÷ the batch before it: ${spread(r.ratio, (v) => v.toFixed(2))})`, `${runs} (${skipped} skipped)`],
+      [
+        session.label,
+        spread(r.agent, fmt.msPrecise),
+        `${x(r.agent)} (each window ÷ the batch before it: ${spread(r.ratio, (v) => v.toFixed(2))})`,
+        `${runs} (${skipped} skipped)`,
+      ],
     );
     // The agent's own cost: what it spends per run beyond what the check itself needs (its floor).
     const ms = (v) => `${v.toFixed(2)} ms`;
-    targets.push(target(`agent overhead per run, ${session.id} check (CPU per run − floor, with a push per run)`, (r.agent.median - r.floor.median) * 1000, '<=', 0.5, ms));
+    targets.push(
+      target(
+        `agent overhead per run, ${session.id} check (CPU per run − floor, with a push per run)`,
+        (r.agent.median - r.floor.median) * 1000,
+        '<=',
+        0.5,
+        ms,
+      ),
+    );
   }
   const over = (id) => (figures[id].agent.median - figures[id].floor.median) * 1000;
   const notes = [

@@ -28,7 +28,12 @@ export async function daemonSession(o) {
   writeFileSync(path.join(dir, 'pushagent.config.yaml'), config);
   writeFileSync(path.join(dir, 'checks', 'bench.yaml'), o.checks);
 
-  const agent = track(spawn(process.execPath, [CLI, 'run', '--log-level', o.logLevel ?? 'info'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }));
+  const agent = track(
+    spawn(process.execPath, [CLI, 'run', '--log-level', o.logLevel ?? 'info'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
   const runs = []; // { lateness, ok } of each run logged after warm-up
   const problems = [];
   let measuring = false;
@@ -51,7 +56,8 @@ export async function daemonSession(o) {
         counted += 1;
         if (measuring) runs.push({ lateness: e.lateness_seconds, ok: e.msg === 'check ok', check: e.check });
       } else if (e.level === 'warn' || e.level === 'error') {
-        if (problems.length < 50) problems.push(`${e.msg}${e.check ? ` (${e.check})` : ''}${e.error ? `: ${e.error}` : ''}`);
+        if (problems.length < 50)
+          problems.push(`${e.msg}${e.check ? ` (${e.check})` : ''}${e.error ? `: ${e.error}` : ''}`);
       }
     }
   });
@@ -61,7 +67,13 @@ export async function daemonSession(o) {
   });
   const wait = (ms) => Promise.race([sleep(ms), early]);
 
-  const sample = () => ({ t: performance.now() / 1000, wall: Date.now(), cpu: cpuSeconds(agent.pid), rss: rssMiB(agent.pid), lines: counted });
+  const sample = () => ({
+    t: performance.now() / 1000,
+    wall: Date.now(),
+    cpu: cpuSeconds(agent.pid),
+    rss: rssMiB(agent.pid),
+    lines: counted,
+  });
   await wait(o.warmupS * 1000);
   measuring = true;
   const windowS = o.windowS ?? 10;

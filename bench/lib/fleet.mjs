@@ -22,7 +22,18 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { ROOT, cpuSeconds, freePort, quantile, rssMiB, sleep, startGateway, target, tempDir, track } from './harness.mjs';
+import {
+  ROOT,
+  cpuSeconds,
+  freePort,
+  quantile,
+  rssMiB,
+  sleep,
+  startGateway,
+  target,
+  tempDir,
+  track,
+} from './harness.mjs';
 
 const INTERVAL_MS = 15_000;
 const CHECKS = ['cpu', 'memory', 'disk', 'net', 'load', 'ntp', 'smart', 'raid'];
@@ -48,7 +59,15 @@ async function loadSrc() {
       `export { createLogger } from ${src('log.ts')};`,
     ].join('\n'),
   );
-  const r = await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20.18', write: false, logLevel: 'warning', nodePaths: [path.join(ROOT, 'node_modules')],
+  const r = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.18',
+    write: false,
+    logLevel: 'warning',
+    nodePaths: [path.join(ROOT, 'node_modules')],
     banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" },
   });
   const out = path.join(dir, 'entry.mjs');
@@ -58,7 +77,18 @@ async function loadSrc() {
 
 async function startVictoria() {
   const port = await freePort();
-  const proc = track(spawn('victoria-metrics', [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${tempDir('vm')}`, '-loggerLevel=ERROR', '-memory.allowedPercent=20'], { stdio: 'ignore' }));
+  const proc = track(
+    spawn(
+      'victoria-metrics',
+      [
+        `-httpListenAddr=127.0.0.1:${port}`,
+        `-storageDataPath=${tempDir('vm')}`,
+        '-loggerLevel=ERROR',
+        '-memory.allowedPercent=20',
+      ],
+      { stdio: 'ignore' },
+    ),
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i += 1) {
     try {
@@ -69,7 +99,9 @@ async function startVictoria() {
   return { url: `${url}/api/v1/write`, pid: proc.pid };
 }
 
-/** A client that times every request through the shared one; close() does nothing (the bench closes the shared client). */
+/**
+ * A client that times every request through the shared one; close() does nothing (the bench closes the shared client).
+ */
 function timed(shared, record) {
   return {
     async request(...args) {
@@ -90,24 +122,52 @@ function timed(shared, record) {
 /** One point: `n` hosts × 8 checks of `output` (gateway check|host, or remote_write), aligned or splayed. */
 async function point(src, shared, { n, output, grouping, splay, receiver, fillMs, windowMs }) {
   const log = src.createLogger({ level: 'error', json: false, write: () => {} });
-  const ctx = { mode: 'run', dryRun: false, stdout: () => {}, log, stats: new src.AgentStats('bench'), version: 'bench', tickMs: () => INTERVAL_MS };
+  const ctx = {
+    mode: 'run',
+    dryRun: false,
+    stdout: () => {},
+    log,
+    stats: new src.AgentStats('bench'),
+    version: 'bench',
+    tickMs: () => INTERVAL_MS,
+  };
   const requests = [];
   const client = timed(shared, (t0, t1, ok) => requests.push([t0, t1, ok]));
   const conn = { client, authorization: undefined, clientCert: false, release: async () => {} };
-  const rwConfig = { url: receiver.url, timeout: 5000, headers: {}, max_samples_per_send: 2000, max_backlog: 100_000, max_age: 3_600_000, max_backoff: 10_000 };
+  const rwConfig = {
+    url: receiver.url,
+    timeout: 5000,
+    headers: {},
+    max_samples_per_send: 2000,
+    max_backlog: 100_000,
+    max_age: 3_600_000,
+    max_backoff: 10_000,
+  };
   const shared1 = output === 'remote_write_process' ? processBatch(src, client, receiver.url) : undefined;
-  const sinkOf = output === 'gateway'
-    ? () => new src.PushgatewaySink(receiver.base, { url: [receiver.base], job: 'fleet', timeout: 5000, method: 'put', max_backoff: 10_000, grouping }, conn, ctx)
-    : output === 'remote_write' ? () => new src.RemoteWriteSink(rwConfig, conn, ctx) : () => shared1;
+  const sinkOf =
+    output === 'gateway'
+      ? () =>
+          new src.PushgatewaySink(
+            receiver.base,
+            { url: [receiver.base], job: 'fleet', timeout: 5000, method: 'put', max_backoff: 10_000, grouping },
+            conn,
+            ctx,
+          )
+      : output === 'remote_write'
+        ? () => new src.RemoteWriteSink(rwConfig, conn, ctx)
+        : () => shared1;
   const hosts = new Map();
-  let runs = 0;
   const scheduler = new src.Scheduler({
     run: async (def, dueMs) => {
-      runs += 1;
       const { sink, identity, check } = hosts.get(def.name);
       const v = dueMs / 1000;
       const families = [
-        { name: `fleet_${check}_value`, type: 'gauge', help: 'A simulated value.', samples: ['a', 'b', 'c'].map((s) => ({ name: `fleet_${check}_value`, labels: { series: s }, value: v })) },
+        {
+          name: `fleet_${check}_value`,
+          type: 'gauge',
+          help: 'A simulated value.',
+          samples: ['a', 'b', 'c'].map((s) => ({ name: `fleet_${check}_value`, labels: { series: s }, value: v })),
+        },
         ...src.healthFamilies({ success: true, durationSeconds: 0.01, exitCode: 0, timedOut: false }, {}),
       ];
       void sink.write({ identity, check, families, timeMs: dueMs });
@@ -122,7 +182,20 @@ async function point(src, shared, { n, output, grouping, splay, receiver, fillMs
     for (const check of CHECKS) {
       const name = `${instance}/${check}`;
       hosts.set(name, { sink, identity, check });
-      const def = { name, file: 'fleet', line: 1, col: 1, kind: 'exec', spec: {}, describe: 'fleet', schedule: { kind: 'interval', ms: INTERVAL_MS }, splayMs: splay ? INTERVAL_MS : 0, timeoutMs: 10_000, killGraceMs: 1000, labels: {} };
+      const def = {
+        name,
+        file: 'fleet',
+        line: 1,
+        col: 1,
+        kind: 'exec',
+        spec: {},
+        describe: 'fleet',
+        schedule: { kind: 'interval', ms: INTERVAL_MS },
+        splayMs: splay ? INTERVAL_MS : 0,
+        timeoutMs: 10_000,
+        killGraceMs: 1000,
+        labels: {},
+      };
       scheduler.add(def, src.phaseMs(instance, check, def.splayMs));
     }
   }
@@ -145,7 +218,10 @@ async function point(src, shared, { n, output, grouping, splay, receiver, fillMs
   const failed = inWindow.filter(([, , ok]) => !ok).length;
   // Needed per interval: one request per check (check grouping, remote_write), one per host (host grouping).
   // Per process, the queue makes as many requests as the samples need: what it started is what was needed.
-  const needed = output === 'remote_write_process' ? inWindow.length : ((grouping === 'host' ? n : n * CHECKS.length) * (w1 - w0)) / INTERVAL_MS;
+  const needed =
+    output === 'remote_write_process'
+      ? inWindow.length
+      : ((grouping === 'host' ? n : n * CHECKS.length) * (w1 - w0)) / INTERVAL_MS;
   const r = {
     n,
     p50: quantile(lat, 0.5) ?? NaN,
@@ -166,7 +242,11 @@ async function point(src, shared, { n, output, grouping, splay, receiver, fillMs
 
 /** All hosts' samples through one queue of the remote_write sink's own (HistoryQueue, 2,000 samples a request). */
 function processBatch(src, client, url) {
-  const headers = { 'content-encoding': 'snappy', 'content-type': 'application/x-protobuf', 'x-prometheus-remote-write-version': '0.1.0' };
+  const headers = {
+    'content-encoding': 'snappy',
+    'content-type': 'application/x-protobuf',
+    'x-prometheus-remote-write-version': '0.1.0',
+  };
   const queue = new src.HistoryQueue({
     send: async (batch) => {
       const body = src.compress(src.encodeWriteRequest(src.batchSeries(batch.map((q) => q.item))));
@@ -177,11 +257,20 @@ function processBatch(src, client, url) {
         return { ok: false, retryable: true, error: err.message };
       }
     },
-    maxPerSend: 2000, capacity: 1_000_000, maxAgeMs: 3_600_000, maxBackoffMs: 10_000,
+    maxPerSend: 2000,
+    capacity: 1_000_000,
+    maxAgeMs: 3_600_000,
+    maxBackoffMs: 10_000,
   });
   return {
     write: async (report) => {
-      queue.enqueue(src.seriesOf(report).map((s) => ({ seriesKey: s.key, timestampMs: report.timeMs, item: { labels: s.labels, sample: { value: s.value, timestampMs: report.timeMs } } })));
+      queue.enqueue(
+        src.seriesOf(report).map((s) => ({
+          seriesKey: s.key,
+          timestampMs: report.timeMs,
+          item: { labels: s.labels, sample: { value: s.value, timestampMs: report.timeMs } },
+        })),
+      );
       return { ok: true };
     },
     close: async () => queue.close(),
@@ -194,20 +283,40 @@ const COMBOS = [
   { id: 'gateway, check grouping, splayed', output: 'gateway', grouping: 'check', splay: true },
   { id: 'gateway, host grouping, aligned', output: 'gateway', grouping: 'host', splay: false },
   { id: 'gateway, host grouping, splayed', output: 'gateway', grouping: 'host', splay: true },
-  { id: 'remote_write → VictoriaMetrics (per host), splayed', output: 'remote_write', grouping: 'check', splay: true, from: 1000 },
-  { id: 'remote_write → VictoriaMetrics (per process), splayed', output: 'remote_write_process', grouping: 'check', splay: true, from: 3000 },
+  {
+    id: 'remote_write → VictoriaMetrics (per host), splayed',
+    output: 'remote_write',
+    grouping: 'check',
+    splay: true,
+    from: 1000,
+  },
+  {
+    id: 'remote_write → VictoriaMetrics (per process), splayed',
+    output: 'remote_write_process',
+    grouping: 'check',
+    splay: true,
+    from: 3000,
+  },
 ];
 
 export async function fleet({ sizes, fillS, windowS, combos, log }) {
   const src = await loadSrc();
-  const shared = await src.HttpClient.create({ rejectUnauthorized: true, connections: CONNECTIONS, userAgent: 'pushagent-bench' });
+  const shared = await src.HttpClient.create({
+    rejectUnauthorized: true,
+    connections: CONNECTIONS,
+    userAgent: 'pushagent-bench',
+  });
   const rows = [];
   const held = {};
   const within1s = {};
   const byCombo = {};
   let vm;
   try {
-    for (const combo of COMBOS.filter((c) => !combos || combos.includes(c.output === 'gateway' ? `${c.grouping}-${c.splay ? 'splayed' : 'aligned'}` : c.output))) {
+    for (const combo of COMBOS.filter(
+      (c) =>
+        !combos ||
+        combos.includes(c.output === 'gateway' ? `${c.grouping}-${c.splay ? 'splayed' : 'aligned'}` : c.output),
+    )) {
       held[combo.id] = 0;
       byCombo[combo.id] = [];
       for (const n of sizes.filter((x) => x >= (combo.from ?? 0))) {
@@ -224,8 +333,19 @@ export async function fleet({ sizes, fillS, windowS, combos, log }) {
         if (gw) await gw.stop();
         byCombo[combo.id].push(r);
         if (r.within1s && !r.saturated) within1s[combo.id] = n;
-        log(`  ${combo.id}, ${n} hosts: p50/p99 ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} ms, ${r.perSecond.toFixed(0)} of ${r.neededPerSecond.toFixed(0)} req/s, ${r.failed} failed, receiver CPU ${r.cpuPct.toFixed(0)} % RSS ${r.rss.toFixed(0)} MiB, bench CPU ${r.selfPct.toFixed(0)} %${r.saturated ? ' — SATURATED' : ''}`);
-        rows.push([combo.id, String(n), `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} ms${r.within1s ? '' : ' (> 1 s)'}`, `${r.perSecond.toFixed(0)} / ${r.neededPerSecond.toFixed(0)}${r.failed ? ` (${r.failed} failed)` : ''}`, `${r.cpuPct.toFixed(0)} %`, `${r.rss.toFixed(0)} MiB`, `${r.selfPct.toFixed(0)} %`, r.saturated ? '**saturated**' : 'holds']);
+        log(
+          `  ${combo.id}, ${n} hosts: p50/p99 ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} ms, ${r.perSecond.toFixed(0)} of ${r.neededPerSecond.toFixed(0)} req/s, ${r.failed} failed, receiver CPU ${r.cpuPct.toFixed(0)} % RSS ${r.rss.toFixed(0)} MiB, bench CPU ${r.selfPct.toFixed(0)} %${r.saturated ? ' — SATURATED' : ''}`,
+        );
+        rows.push([
+          combo.id,
+          String(n),
+          `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} ms${r.within1s ? '' : ' (> 1 s)'}`,
+          `${r.perSecond.toFixed(0)} / ${r.neededPerSecond.toFixed(0)}${r.failed ? ` (${r.failed} failed)` : ''}`,
+          `${r.cpuPct.toFixed(0)} %`,
+          `${r.rss.toFixed(0)} MiB`,
+          `${r.selfPct.toFixed(0)} %`,
+          r.saturated ? '**saturated**' : 'holds',
+        ]);
         if (r.saturated) break;
         held[combo.id] = n;
         await sleep(1000);
@@ -239,21 +359,60 @@ export async function fleet({ sizes, fillS, windowS, combos, log }) {
   const best = held['gateway, host grouping, splayed'];
   if (base !== undefined && best !== undefined) {
     const ratio = best / Math.max(base, 1);
-    targets.push(target('gateway: hosts held, host grouping + splay ÷ check grouping aligned', ratio, '>=', 5, (v) => `${v.toFixed(1)}×${v === ratio ? ` (${best} vs ${base || 'none'})` : ''}`));
+    targets.push(
+      target(
+        'gateway: hosts held, host grouping + splay ÷ check grouping aligned',
+        ratio,
+        '>=',
+        5,
+        (v) => `${v.toFixed(1)}×${v === ratio ? ` (${best} vs ${base || 'none'})` : ''}`,
+      ),
+    );
   }
-  for (const [id, how] of [['remote_write → VictoriaMetrics (per host), splayed', 'per host'], ['remote_write → VictoriaMetrics (per process), splayed', 'per process']]) {
+  for (const [id, how] of [
+    ['remote_write → VictoriaMetrics (per host), splayed', 'per host'],
+    ['remote_write → VictoriaMetrics (per process), splayed', 'per process'],
+  ]) {
     if (!byCombo[id]) continue;
     const rw = byCombo[id].find((r) => r.n === 10_000);
-    const shown = (v) => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : rw?.saturated ? `saturated (p99 ${rw.p99.toFixed(0)} ms)` : 'not reached');
-    targets.push(target(`remote_write batched ${how}: 10,000 hosts × 8 checks at 15 s, p99 write latency`, rw && !rw.saturated ? rw.p99 : Number.POSITIVE_INFINITY, '<=', 100, shown));
+    const shown = (v) =>
+      Number.isFinite(v)
+        ? `${v.toFixed(1)} ms`
+        : rw?.saturated
+          ? `saturated (p99 ${rw.p99.toFixed(0)} ms)`
+          : 'not reached';
+    targets.push(
+      target(
+        `remote_write batched ${how}: 10,000 hosts × 8 checks at 15 s, p99 write latency`,
+        rw && !rw.saturated ? rw.p99 : Number.POSITIVE_INFINITY,
+        '<=',
+        100,
+        shown,
+      ),
+    );
   }
   return {
     id: 'fleet',
     title: `Fleet: N simulated hosts × 8 checks at 15 s in one process (the agent's scheduler, splay, sinks), ${fillS} s fill + ${windowS} s measured per point`,
-    header: ['output', 'hosts', 'latency p50 / p99', 'requests/s done / needed', 'receiver CPU (% of a core)', 'receiver RSS', 'bench process CPU', ''],
+    header: [
+      'output',
+      'hosts',
+      'latency p50 / p99',
+      'requests/s done / needed',
+      'receiver CPU (% of a core)',
+      'receiver RSS',
+      'bench process CPU',
+      '',
+    ],
     rows,
     notes: [
-      `Hosts held (the largest N that kept up, of ${sizes.join(', ')}): ${Object.entries(held).map(([k, v]) => `${k}: ${v || 'none'}`).join('; ')}. With p99 within 1 s: ${Object.entries(within1s).map(([k, v]) => `${k}: ${v}`).join('; ') || 'none'}.`,
+      `Hosts held (the largest N that kept up, of ${sizes.join(', ')}): ${Object.entries(held)
+        .map(([k, v]) => `${k}: ${v || 'none'}`)
+        .join('; ')}. With p99 within 1 s: ${
+        Object.entries(within1s)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('; ') || 'none'
+      }.`,
       `Saturated: under 95 % of the needed requests done in the window, or any failed (the 5 s deadline; per process: a backlog past one request). remote_write per process: "needed" is the requests its queue made. Latency includes waiting for one of the ${CONNECTIONS} connections the process shares. 2 cores are shared by the receiver and this process.`,
     ],
     targets,

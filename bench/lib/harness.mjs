@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The CLI under test: ours, or another build's (PUSHAGENT_CLI=/path/to/dist/cli.js) to compare. */
-export const CLI = process.env.PUSHAGENT_CLI ? path.resolve(process.env.PUSHAGENT_CLI) : path.join(ROOT, 'dist', 'cli.js');
+export const CLI = process.env.PUSHAGENT_CLI
+  ? path.resolve(process.env.PUSHAGENT_CLI)
+  : path.join(ROOT, 'dist', 'cli.js');
 export const PEERS = process.env.PUSHAGENT_PEERS ?? path.resolve(ROOT, '..', 'shared', 'peers');
 const PGW = process.env.PUSHGATEWAY_BIN ?? 'prometheus-pushgateway';
 
@@ -56,7 +58,11 @@ export async function freePort() {
 export async function startGateway() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = track(spawn(PGW, [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--log.level=error'], { stdio: 'ignore' }));
+  const proc = track(
+    spawn(PGW, [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--log.level=error'], {
+      stdio: 'ignore',
+    }),
+  );
   let failed;
   proc.once('error', (err) => (failed = err));
   for (let i = 0; i < 200 && !failed; i += 1) {
@@ -65,7 +71,8 @@ export async function startGateway() {
     } catch {}
     await sleep(25);
   }
-  if (failed) throw new Error(`cannot start ${PGW}: ${failed.message} (Debian: apt-get install prometheus-pushgateway)`);
+  if (failed)
+    throw new Error(`cannot start ${PGW}: ${failed.message} (Debian: apt-get install prometheus-pushgateway)`);
   return {
     url,
     pid: proc.pid,
@@ -123,7 +130,8 @@ export function quantile(sorted, p) {
 
 /** A measured ratio or figure against its target. */
 export function target(what, value, cmp, limit, format = (v) => `${v.toFixed(2)}×`) {
-  const met = cmp === '<=' ? value <= limit : cmp === '<' ? value < limit : cmp === '>=' ? value >= limit : value === limit;
+  const met =
+    cmp === '<=' ? value <= limit : cmp === '<' ? value < limit : cmp === '>=' ? value >= limit : value === limit;
   return { what, value, cmp, limit, met, shown: format(value), limitShown: format(limit) };
 }
 

@@ -23,7 +23,9 @@ export async function oneShot({ runs, log }) {
   add('node', '`node -e 0` (floor)', process.execPath, ['-e', '0']);
 
   gw.seed = await startGateway();
-  add('seed', 'seed-script.sh (bash + netstat + curl)', 'bash', [path.join(PEERS, 'seed-script.sh')], { env: { PUSHGATEWAY: gw.seed.url } });
+  add('seed', 'seed-script.sh (bash + netstat + curl)', 'bash', [path.join(PEERS, 'seed-script.sh')], {
+    env: { PUSHGATEWAY: gw.seed.url },
+  });
 
   // prom-client resolved from our node_modules: the peers folder is read-only.
   const pcDir = tempDir('prom-client');
@@ -31,19 +33,41 @@ export async function oneShot({ runs, log }) {
   mkdirSync(path.join(pcDir, 'node_modules'));
   symlinkSync(path.join(ROOT, 'node_modules', 'prom-client'), path.join(pcDir, 'node_modules', 'prom-client'));
   gw.promClient = await startGateway();
-  add('promClient', 'prom-client-push.mjs (Node + prom-client)', process.execPath, [path.join(pcDir, 'prom-client-push.mjs')], { env: { PUSHGATEWAY: gw.promClient.url } });
+  add(
+    'promClient',
+    'prom-client-push.mjs (Node + prom-client)',
+    process.execPath,
+    [path.join(pcDir, 'prom-client-push.mjs')],
+    { env: { PUSHGATEWAY: gw.promClient.url } },
+  );
 
   const py = path.join(PEERS, 'python-client-push.py');
-  const interpreter = readFileSync(py, 'utf8').split('\n')[0].replace(/^#!\s*/, '').split(' ');
-  if (spawnSync(interpreter[0], [...interpreter.slice(1), '-c', 'import prometheus_client'], { stdio: 'ignore' }).status === 0) {
+  const interpreter = readFileSync(py, 'utf8')
+    .split('\n')[0]
+    .replace(/^#!\s*/, '')
+    .split(' ');
+  if (
+    spawnSync(interpreter[0], [...interpreter.slice(1), '-c', 'import prometheus_client'], { stdio: 'ignore' })
+      .status === 0
+  ) {
     gw.python = await startGateway();
-    add('python', 'python-client-push.py (prometheus_client)', interpreter[0], [...interpreter.slice(1), py], { env: { PUSHGATEWAY: gw.python.url } });
+    add('python', 'python-client-push.py (prometheus_client)', interpreter[0], [...interpreter.slice(1), py], {
+      env: { PUSHGATEWAY: gw.python.url },
+    });
   } else {
-    log('  python-client-push.py skipped: no prometheus_client for its interpreter (Debian: apt-get install python3-prometheus-client)');
+    log(
+      '  python-client-push.py skipped: no prometheus_client for its interpreter (Debian: apt-get install python3-prometheus-client)',
+    );
   }
 
   gw.bare = await startGateway();
-  add('bare', 'bare-once.mjs (Node, no library: the floor of the job in Node)', process.execPath, [path.join(ROOT, 'bench', 'lib', 'bare-once.mjs')], { env: { PUSHGATEWAY: gw.bare.url } });
+  add(
+    'bare',
+    'bare-once.mjs (Node, no library: the floor of the job in Node)',
+    process.execPath,
+    [path.join(ROOT, 'bench', 'lib', 'bare-once.mjs')],
+    { env: { PUSHGATEWAY: gw.bare.url } },
+  );
 
   const dir = tempDir('once');
   mkdirSync(path.join(dir, 'checks'));
@@ -51,14 +75,26 @@ export async function oneShot({ runs, log }) {
   gw.pushagent = await startGateway();
   writeFileSync(path.join(dir, 'config.yaml'), `pushgateway:\n  url: ${gw.pushagent.url}\n`);
   add('once', '`pushagent once -c config.yaml`', process.execPath, [CLI, 'once', '-c', 'config.yaml'], { cwd: dir });
-  add('dryRun', '`pushagent once -c config.yaml --dry-run` (no push)', process.execPath, [CLI, 'once', '-c', 'config.yaml', '--dry-run'], { cwd: dir });
+  add(
+    'dryRun',
+    '`pushagent once -c config.yaml --dry-run` (no push)',
+    process.execPath,
+    [CLI, 'once', '-c', 'config.yaml', '--dry-run'],
+    { cwd: dir },
+  );
 
   const times = new Map(commands.map((c) => [c.id, []]));
   const runOne = (c) => {
     const t0 = performance.now();
-    const r = spawnSync(c.file, c.args, { cwd: c.cwd ?? dir, env: { ...process.env, ...c.env }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+    const r = spawnSync(c.file, c.args, {
+      cwd: c.cwd ?? dir,
+      env: { ...process.env, ...c.env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 30_000,
+    });
     const s = (performance.now() - t0) / 1000;
-    if (r.status !== 0) throw new Error(`${c.label} failed (exit ${r.status ?? r.signal}): ${String(r.stderr).trim().slice(0, 500)}`);
+    if (r.status !== 0)
+      throw new Error(`${c.label} failed (exit ${r.status ?? r.signal}): ${String(r.stderr).trim().slice(0, 500)}`);
     return s;
   };
   for (let i = 0; i < 2; i += 1) for (const c of commands) runOne(c); // warm-up: page cache, gateways
@@ -67,7 +103,8 @@ export async function oneShot({ runs, log }) {
   // Every command did its job: its group is on its gateway.
   const expect = async (g, job, extra = () => true) => {
     const groups = await g.groups();
-    if (!groups.some((l) => l.job === job && extra(l))) throw new Error(`no ${job} group on ${g.url}: ${JSON.stringify(groups)}`);
+    if (!groups.some((l) => l.job === job && extra(l)))
+      throw new Error(`no ${job} group on ${g.url}: ${JSON.stringify(groups)}`);
   };
   await expect(gw.seed, 'pushgateway1');
   await expect(gw.promClient, 'prom_client_baseline');
@@ -77,7 +114,11 @@ export async function oneShot({ runs, log }) {
   for (const g of Object.values(gw)) await g.stop();
 
   const st = Object.fromEntries(commands.map((c) => [c.id, stats(times.get(c.id))]));
-  const rows = commands.map((c) => [c.label, spread(st[c.id], fmt.ms), `${(st[c.id].median / st.node.median).toFixed(2)}×`]);
+  const rows = commands.map((c) => [
+    c.label,
+    spread(st[c.id], fmt.ms),
+    `${(st[c.id].median / st.node.median).toFixed(2)}×`,
+  ]);
   return {
     id: 'start',
     title: `One-shot start: wall time of one run, ${runs} runs each (interleaved)`,

@@ -25,7 +25,15 @@ async function loadSrc() {
       `export { compress } from 'snappyjs';`,
     ].join('\n'),
   );
-  const r = await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20.18', write: false, logLevel: 'warning', nodePaths: [path.join(ROOT, 'node_modules')],
+  const r = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.18',
+    write: false,
+    logLevel: 'warning',
+    nodePaths: [path.join(ROOT, 'node_modules')],
     // undici is CommonJS: the bundle needs a require, as the CLI's build gives it.
     banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" },
   });
@@ -47,7 +55,13 @@ async function waitHttp(url, ms = 15_000) {
 
 async function startVictoria() {
   const port = await freePort();
-  track(spawn('victoria-metrics', [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${tempDir('vm')}`, '-loggerLevel=ERROR'], { stdio: 'ignore' }));
+  track(
+    spawn(
+      'victoria-metrics',
+      [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${tempDir('vm')}`, '-loggerLevel=ERROR'],
+      { stdio: 'ignore' },
+    ),
+  );
   await waitHttp(`http://127.0.0.1:${port}/health`);
   return `http://127.0.0.1:${port}/api/v1/write`;
 }
@@ -58,14 +72,25 @@ async function startPrometheus() {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'prometheus.yml'), 'global: {}\n');
   track(
-    spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver', '--log.level=error'], { stdio: 'ignore' }),
+    spawn(
+      'prometheus',
+      [
+        `--config.file=${path.join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--web.enable-remote-write-receiver',
+        '--log.level=error',
+      ],
+      { stdio: 'ignore' },
+    ),
   );
   await waitHttp(`http://127.0.0.1:${port}/-/ready`);
   return `http://127.0.0.1:${port}/api/v1/write`;
 }
 
 const group = (i) => `/metrics/job/bench/instance/host${Math.floor(i / 8)}/check/c${i % 8}`;
-const body3 = (v) => `# TYPE bench_value gauge\nbench_value{series="a"} ${v}\nbench_value{series="b"} ${v}\nbench_value{series="c"} ${v}\n`;
+const body3 = (v) =>
+  `# TYPE bench_value gauge\nbench_value{series="a"} ${v}\nbench_value{series="b"} ${v}\nbench_value{series="c"} ${v}\n`;
 
 /** ms per sequential PUT of a 3-series group, with `stored` groups in the gateway. */
 async function gatewayKnee(http, sizes, puts, log) {
@@ -75,7 +100,8 @@ async function gatewayKnee(http, sizes, puts, log) {
   for (const n of sizes) {
     while (filled < n) {
       const batch = [];
-      for (let i = 0; i < 16 && filled < n; i += 1, filled += 1) batch.push(http.request(gw.url + group(filled), 'PUT', {}, body3(1), 30_000));
+      for (let i = 0; i < 16 && filled < n; i += 1, filled += 1)
+        batch.push(http.request(gw.url + group(filled), 'PUT', {}, body3(1), 30_000));
       await Promise.all(batch);
     }
     const times = [];
@@ -98,18 +124,28 @@ async function gatewayKnee(http, sizes, puts, log) {
 /** `rounds` rounds of `checks` checks × `perCheck` series: as remote_write requests, and as text PUTs. */
 async function throughput(src, http, rounds, checks, perCheck, log) {
   const families = (round) =>
-    Array.from({ length: checks }, (_, c) => [
+    Array.from({ length: checks }, () => [
       {
         name: 'bench_value',
         type: 'gauge',
         help: 'A benchmark series.',
-        samples: Array.from({ length: perCheck }, (_, s) => ({ name: 'bench_value', labels: { series: `s${s}` }, value: round * 1000 + s })),
+        samples: Array.from({ length: perCheck }, (_, s) => ({
+          name: 'bench_value',
+          labels: { series: `s${s}` },
+          value: round * 1000 + s,
+        })),
       },
     ]);
   const seriesOf = (round, t) =>
     families(round).flatMap((fams, c) =>
       fams[0].samples.map((s) => ({
-        labels: [['__name__', 'bench_value'], ['check', `c${c}`], ['instance', 'bench01'], ['job', 'bench'], ['series', s.labels.series]],
+        labels: [
+          ['__name__', 'bench_value'],
+          ['check', `c${c}`],
+          ['instance', 'bench01'],
+          ['job', 'bench'],
+          ['series', s.labels.series],
+        ],
         samples: [{ value: s.value, timestampMs: t }],
       })),
     );
@@ -127,12 +163,30 @@ async function throughput(src, http, rounds, checks, perCheck, log) {
   };
   const start = Date.now() - rounds * 1000;
   const rows = [];
-  rows.push(await measure('encode + snappy only (floor)', async (r) => void src.compress(src.encodeWriteRequest(seriesOf(r, start + r * 1000)))));
-  for (const [name, url] of [['VictoriaMetrics', await startVictoria()], ['Prometheus', await startPrometheus()]]) {
+  rows.push(
+    await measure(
+      'encode + snappy only (floor)',
+      async (r) => void src.compress(src.encodeWriteRequest(seriesOf(r, start + r * 1000))),
+    ),
+  );
+  for (const [name, url] of [
+    ['VictoriaMetrics', await startVictoria()],
+    ['Prometheus', await startPrometheus()],
+  ]) {
     rows.push(
       await measure(`remote_write → ${name}`, async (r) => {
         const body = src.compress(src.encodeWriteRequest(seriesOf(r, start + r * 1000)));
-        const res = await http.request(url, 'POST', { 'content-encoding': 'snappy', 'content-type': 'application/x-protobuf', 'x-prometheus-remote-write-version': '0.1.0' }, body, 30_000);
+        const res = await http.request(
+          url,
+          'POST',
+          {
+            'content-encoding': 'snappy',
+            'content-type': 'application/x-protobuf',
+            'x-prometheus-remote-write-version': '0.1.0',
+          },
+          body,
+          30_000,
+        );
         if (res.status >= 300) throw new Error(`${name}: HTTP ${res.status}: ${res.text}`);
       }),
     );
@@ -142,7 +196,13 @@ async function throughput(src, http, rounds, checks, perCheck, log) {
     await measure('text PUTs → Pushgateway (one per check)', async (r) => {
       const all = families(r);
       for (let c = 0; c < checks; c += 1) {
-        const res = await http.request(`${gw.url}/metrics/job/bench/instance/bench01/check/c${c}`, 'PUT', { 'content-type': 'text/plain; version=0.0.4' }, src.serialize(all[c]), 30_000);
+        const res = await http.request(
+          `${gw.url}/metrics/job/bench/instance/bench01/check/c${c}`,
+          'PUT',
+          { 'content-type': 'text/plain; version=0.0.4' },
+          src.serialize(all[c]),
+          30_000,
+        );
         if (res.status !== 200) throw new Error(`gateway: HTTP ${res.status}: ${res.text}`);
       }
     }),
@@ -153,7 +213,8 @@ async function throughput(src, http, rounds, checks, perCheck, log) {
 
 export async function outputs({ sizes, puts, rounds, checks, perCheck, log }) {
   for (const tool of ['victoria-metrics', 'prometheus']) {
-    if (!have(tool, tool === 'victoria-metrics' ? ['-version'] : ['--version'])) throw new Error(`${tool} is missing (Debian: apt-get install ${tool})`);
+    if (!have(tool, tool === 'victoria-metrics' ? ['-version'] : ['--version']))
+      throw new Error(`${tool} is missing (Debian: apt-get install ${tool})`);
   }
   const src = await loadSrc();
   const http = await src.HttpClient.create({ rejectUnauthorized: true, connections: 1 });
@@ -168,14 +229,34 @@ export async function outputs({ sizes, puts, rounds, checks, perCheck, log }) {
       title: `Outputs: the Pushgateway's knee; remote_write beside text pushes (${checks} checks × ${perCheck} series per round, ${rounds} rounds)`,
       header: ['measure', 'figure', 'ratio'],
       rows: [
-        ...knee.map((k) => [`gateway PUT with ${k.n} groups stored`, `${k.st.median.toFixed(2)} ms (${k.st.min.toFixed(2)} – ${k.st.max.toFixed(2)})`, `≈ ${k.capacity15s} groups per 15 s${k.saturated ? ' (saturated)' : ''}`]),
-        ...tp.map((r) => [r.label, `${Math.round(r.perSecond)} samples/s, ${r.cpuUsPerSample.toFixed(2)} µs CPU/sample`, gateway ? `${(r.perSecond / gateway.perSecond).toFixed(1)}× the gateway's samples/s` : '']),
+        ...knee.map((k) => [
+          `gateway PUT with ${k.n} groups stored`,
+          `${k.st.median.toFixed(2)} ms (${k.st.min.toFixed(2)} – ${k.st.max.toFixed(2)})`,
+          `≈ ${k.capacity15s} groups per 15 s${k.saturated ? ' (saturated)' : ''}`,
+        ]),
+        ...tp.map((r) => [
+          r.label,
+          `${Math.round(r.perSecond)} samples/s, ${r.cpuUsPerSample.toFixed(2)} µs CPU/sample`,
+          gateway ? `${(r.perSecond / gateway.perSecond).toFixed(1)}× the gateway's samples/s` : '',
+        ]),
       ],
       notes: [
         'A gateway push is sequential here, as the daemon\'s one connection per gateway makes it; "groups per 15 s" = 15 s / time per PUT at that size. ' +
-          (firstSaturated ? `The first size past its own capacity: ${firstSaturated.n} groups.` : 'No size measured here saturates it.'),
+          (firstSaturated
+            ? `The first size past its own capacity: ${firstSaturated.n} groups.`
+            : 'No size measured here saturates it.'),
       ],
-      targets: vm && gateway ? [target('remote_write samples/s ÷ gateway samples/s (same data)', vm.perSecond / gateway.perSecond, '>=', 1)] : [],
+      targets:
+        vm && gateway
+          ? [
+              target(
+                'remote_write samples/s ÷ gateway samples/s (same data)',
+                vm.perSecond / gateway.perSecond,
+                '>=',
+                1,
+              ),
+            ]
+          : [],
     };
   } finally {
     await http.close();

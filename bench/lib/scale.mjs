@@ -9,14 +9,19 @@ import { ROOT, fmt, quantile, spread, startGateway, stats, sumSamples, target } 
 
 /** Milliseconds a bare Node process takes to start `count` processes at once (median of 5 bursts). */
 function spawnBurst(count) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'lib', 'bare-spawn.mjs'), String(count), '5'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'lib', 'bare-spawn.mjs'), String(count), '5'], {
+    encoding: 'utf8',
+  });
   return stats(JSON.parse(r.stdout)).median / 1000;
 }
 
 const span = (trail) => Math.max(1, Math.min(10, Math.floor(trail.length / 3)));
 
 export const SCALE_KINDS = {
-  exec: { label: 'exec `true` (`command: "true"`)', check: (i) => `- name: exec_${i}\n  command: "true"\n  interval: 1s\n` },
+  exec: {
+    label: 'exec `true` (`command: "true"`)',
+    check: (i) => `- name: exec_${i}\n  command: "true"\n  interval: 1s\n`,
+  },
   tcp: { label: 'built-in `tcp: {}`', check: (i) => `- name: tcp_${i}\n  tcp: {}\n  interval: 1s\n` },
 };
 
@@ -32,10 +37,12 @@ export async function scaleSession({ count, kind, checks, seconds, intervalS = 1
   // lateness strays from that check's median is how far its start strays from a steady phase.
   const byCheck = new Map();
   for (const r of s.runs) byCheck.set(r.check, [...(byCheck.get(r.check) ?? []), r.lateness]);
-  const drifts = [...byCheck.values()].flatMap((l) => {
-    const m = stats(l).median;
-    return l.map((x) => Math.abs(x - m));
-  }).sort((a, b) => a - b);
+  const drifts = [...byCheck.values()]
+    .flatMap((l) => {
+      const m = stats(l).median;
+      return l.map((x) => Math.abs(x - m));
+    })
+    .sort((a, b) => a - b);
   const phaseDrift = quantile(drifts, 0.99);
   const phaseDriftMax = drifts.at(-1) ?? Number.NaN;
   const cpuPct = s.windows.map(({ a, b }) => (100 * (b.cpu - a.cpu)) / (b.t - a.t));
@@ -73,7 +80,9 @@ export async function scale({ count, seconds, kinds, log }) {
     const r = await scaleSession({ count, kind, seconds });
     figures[kind] = r;
     const label = SCALE_KINDS[kind].label;
-    log(`  ${count} × ${label}: lateness p50/p99/max ${fmt.ms(r.p50)} / ${fmt.ms(r.p99)} / ${fmt.ms(r.max)}, ${r.runs}/${r.expected} runs, ${r.failed} failed, ${r.skipped} skipped, CPU ${spread(r.cpuPct, fmt.pct)}, RSS ${fmt.mib(r.rssStart)} → ${fmt.mib(r.rssEnd)}`);
+    log(
+      `  ${count} × ${label}: lateness p50/p99/max ${fmt.ms(r.p50)} / ${fmt.ms(r.p99)} / ${fmt.ms(r.max)}, ${r.runs}/${r.expected} runs, ${r.failed} failed, ${r.skipped} skipped, CPU ${spread(r.cpuPct, fmt.pct)}, RSS ${fmt.mib(r.rssStart)} → ${fmt.mib(r.rssEnd)}`,
+    );
     if (r.failed > 0 || r.problems.length > 0) log(`  problems: ${r.problems.slice(0, 5).join(' | ')}`);
     rows.push([
       `${count} × ${label}`,
@@ -86,19 +95,44 @@ export async function scale({ count, seconds, kinds, log }) {
     const ms = (v) => `${(v * 1000).toFixed(1)} ms`;
     targets.push(target(`${kind}: lateness p99`, r.p99, '<=', 0.02, ms));
     targets.push(target(`${kind}: skipped slots`, r.skipped, '==', 0, String));
-    targets.push(target(`${kind}: phase stable (p99 of |start − slot − the check's median|, splay on)`, r.phaseDrift, '<=', 0.02, ms));
-    targets.push(target(`${kind}: RSS growth (last 10 s − first 10 s, medians)`, r.rssEnd - r.rssStart, '<', 10, (v) => `${v.toFixed(1)} MiB`));
+    targets.push(
+      target(
+        `${kind}: phase stable (p99 of |start − slot − the check's median|, splay on)`,
+        r.phaseDrift,
+        '<=',
+        0.02,
+        ms,
+      ),
+    );
+    targets.push(
+      target(
+        `${kind}: RSS growth (last 10 s − first 10 s, medians)`,
+        r.rssEnd - r.rssStart,
+        '<',
+        10,
+        (v) => `${v.toFixed(1)} MiB`,
+      ),
+    );
   }
   const notes = [];
   if (kinds.includes('exec')) {
     const burst = spawnBurst(count);
-    notes.push(`Floor of the exec lateness: a bare Node process starting ${count} \`sh -c true\` at once (child_process forks and waits for each exec in turn) starts the last ${fmt.ms(burst)} after the first.`);
+    notes.push(
+      `Floor of the exec lateness: a bare Node process starting ${count} \`sh -c true\` at once (child_process forks and waits for each exec in turn) starts the last ${fmt.ms(burst)} after the first.`,
+    );
   }
   return {
     id: 'scale',
     notes,
     title: `Scale and precision: ${count} checks at 1 s for ${seconds} s after a 5 s warm-up, splay on (the default), at --log-level debug (a line per run and per push)`,
-    header: ['checks', 'lateness p50 / p99 / max', 'runs / expected', 'CPU % of one core (10 s windows)', 'CPU per run', 'RSS, median of the first → last 10 s'],
+    header: [
+      'checks',
+      'lateness p50 / p99 / max',
+      'runs / expected',
+      'CPU % of one core (10 s windows)',
+      'CPU per run',
+      'RSS, median of the first → last 10 s',
+    ],
     rows,
     targets,
     figures,

@@ -16,7 +16,16 @@ const WARMUP = 5;
 
 async function loadSerializer() {
   const out = path.join(tempDir('serializer'), 'text.mjs');
-  const r = await build({ entryPoints: [path.join(ROOT, 'src/expose/text.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20.18', minify: true, write: false, logLevel: 'warning' });
+  const r = await build({
+    entryPoints: [path.join(ROOT, 'src/expose/text.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.18',
+    minify: true,
+    write: false,
+    logLevel: 'warning',
+  });
   writeFileSync(out, r.outputFiles[0].text);
   return import(pathToFileURL(out).href);
 }
@@ -24,7 +33,7 @@ async function loadSerializer() {
 /** Deterministic data: `series` samples over FAMILIES families, three labels each, values escaping. */
 function makeData(series) {
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const perFamily = series / FAMILIES;
   const families = [];
   for (let f = 0; f < FAMILIES; f += 1) {
@@ -47,7 +56,12 @@ function makeData(series) {
 function promClientRegistry(families) {
   const registry = new client.Registry();
   for (const fam of families) {
-    const g = new client.Gauge({ name: fam.name, help: fam.help, labelNames: ['note', 'path', 'shard'], registers: [registry] });
+    const g = new client.Gauge({
+      name: fam.name,
+      help: fam.help,
+      labelNames: ['note', 'path', 'shard'],
+      registers: [registry],
+    });
     for (const s of fam.samples) g.set(s.labels, s.value);
   }
   return registry;
@@ -77,13 +91,21 @@ export async function serializer({ sizes, reps, log }) {
     const ours = serialize(families);
     const theirs = await registry.metrics();
     const [a, b] = [sortedLines(ours), sortedLines(theirs)];
-    if (a.length !== b.length || a.some((l, i) => l !== b[i])) throw new Error(`the two serializers disagree on ${series} series`);
+    if (a.length !== b.length || a.some((l, i) => l !== b[i]))
+      throw new Error(`the two serializers disagree on ${series} series`);
     const mine = await time(() => serialize(families), reps);
     const pc = await time(() => registry.metrics(), reps);
     const speed = pc.median / mine.median;
     figures[series] = { ours: mine, promClient: pc, speed, bytes: Buffer.byteLength(ours) };
-    log(`  ${series} series: ours ${spread(mine, fmt.ms)}, prom-client ${spread(pc, fmt.ms)}: ${speed.toFixed(2)}× as fast`);
-    rows.push([`${series.toLocaleString('en')} series, ${(Buffer.byteLength(ours) / 2 ** 20).toFixed(1)} MiB`, spread(mine, fmt.ms), spread(pc, fmt.ms), `${speed.toFixed(2)}×`]);
+    log(
+      `  ${series} series: ours ${spread(mine, fmt.ms)}, prom-client ${spread(pc, fmt.ms)}: ${speed.toFixed(2)}× as fast`,
+    );
+    rows.push([
+      `${series.toLocaleString('en')} series, ${(Buffer.byteLength(ours) / 2 ** 20).toFixed(1)} MiB`,
+      spread(mine, fmt.ms),
+      spread(pc, fmt.ms),
+      `${speed.toFixed(2)}×`,
+    ]);
     targets.push(target(`serializer speed ÷ prom-client, ${series.toLocaleString('en')} series`, speed, '>=', 2));
   }
   return {
@@ -98,7 +120,9 @@ export async function serializer({ sizes, reps, log }) {
 
 /** serializer() in a fresh Node process (this file run directly), its log lines passed on. */
 export async function serializerIsolated({ sizes, reps, log }) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify({ sizes, reps })], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify({ sizes, reps })], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let rest = '';
   child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
@@ -115,7 +139,9 @@ export async function serializerIsolated({ sizes, reps, log }) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     const plan = JSON.parse(process.argv[2]);
-    process.stdout.write(JSON.stringify(await serializer({ ...plan, log: (line) => process.stderr.write(`${line}\n`) })));
+    process.stdout.write(
+      JSON.stringify(await serializer({ ...plan, log: (line) => process.stderr.write(`${line}\n`) })),
+    );
   } finally {
     cleanup();
   }

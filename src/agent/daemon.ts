@@ -66,9 +66,11 @@ export class Daemon {
       run: (def, due) => this.#run(def, due),
       skipped: (def, streak) => {
         this.#stats.slotSkipped(def.name);
-        if (streak === 1) this.#log.warn('previous run still going: slot skipped (warned once per streak)', { check: def.name });
+        if (streak === 1)
+          this.#log.warn('previous run still going: slot skipped (warned once per streak)', { check: def.name });
       },
-      error: (def, err) => this.#log.error('internal error in a scheduled run', { check: def.name, error: String(err) }),
+      error: (def, err) =>
+        this.#log.error('internal error in a scheduled run', { check: def.name, error: String(err) }),
     });
   }
 
@@ -112,7 +114,11 @@ export class Daemon {
       return;
     }
     if (this.#stopping) {
-      await this.#retire(wiring.outputs.filter((o) => !current.outputs.includes(o)), current.identity, () => undefined);
+      await this.#retire(
+        wiring.outputs.filter((o) => !current.outputs.includes(o)),
+        current.identity,
+        () => undefined,
+      );
       return;
     }
     const sameIdentity = JSON.stringify(wiring.identity) === JSON.stringify(current.identity);
@@ -138,7 +144,12 @@ export class Daemon {
       // longer configured is cleared of this instance.
       const kept = new Set(wiring.sinks.map((s) => s.target));
       await this.#retire(replaced, current.identity, (s) => (kept.has(s.target) ? undefined : KEEP_NOTHING));
-      this.#log.info('reloaded', { added: plan.added.length, removed: plan.removed.length, changed: plan.changed.length, unchanged: plan.unchanged });
+      this.#log.info('reloaded', {
+        added: plan.added.length,
+        removed: plan.removed.length,
+        changed: plan.changed.length,
+        unchanged: plan.unchanged,
+      });
     }
     this.#startAgentGroup();
     this.#stats.reload('success');
@@ -162,15 +173,19 @@ export class Daemon {
     this.#log.info('stopped');
   }
 
-  /** Closes `outputs` within shutdown_timeout; a sink for which `keepOf` says what to keep is purged of the rest first. */
+  /**
+   * Closes `outputs` within shutdown_timeout; a sink for which `keepOf` says what to keep is purged of the rest first.
+   */
   async #retire(outputs: readonly Output[], identity: Identity, keepOf: (s: Sink) => Keep | undefined): Promise<void> {
     const timeoutMs = this.#wiring!.loaded.config.shutdown_timeout;
     await Promise.all(
-      outputs.flatMap((o) => o.sinks).map(async (sink) => {
-        const k = keepOf(sink);
-        if (k) await sink.purge(identity, k);
-        await sink.close(timeoutMs);
-      }),
+      outputs
+        .flatMap((o) => o.sinks)
+        .map(async (sink) => {
+          const k = keepOf(sink);
+          if (k) await sink.purge(identity, k);
+          await sink.close(timeoutMs);
+        }),
     );
   }
 
@@ -181,7 +196,12 @@ export class Daemon {
     const identity: Identity = { job: config.job, instance, labels: config.labels };
     const tickMs = tickOf(loaded.checks);
     const ctx: SinkContext = {
-      mode: 'run', dryRun: false, stdout: this.#opts.stdout, log: this.#log, stats: this.#stats, version: this.#opts.version,
+      mode: 'run',
+      dryRun: false,
+      stdout: this.#opts.stdout,
+      log: this.#log,
+      stats: this.#stats,
+      version: this.#opts.version,
       tickMs: () => this.#wiring?.tickMs ?? tickMs,
     };
     const outputs: Output[] = [];
@@ -190,7 +210,9 @@ export class Daemon {
       if (settings === undefined) continue;
       const key = JSON.stringify({ name, settings, identity });
       const replaced = previous.filter((o) => o.name === name).flatMap((o) => o.sinks);
-      outputs.push(previous.find((o) => o.key === key) ?? { name, key, sinks: await kind.create(settings, ctx, replaced) });
+      outputs.push(
+        previous.find((o) => o.key === key) ?? { name, key, sinks: await kind.create(settings, ctx, replaced) },
+      );
     }
     if (outputs.length === 0) {
       this.#log.warn('no output configured: writing what would be pushed to stdout');
@@ -214,8 +236,19 @@ export class Daemon {
       reservedLabels: [...GROUPING_LABELS, ...Object.keys(config.labels)],
     });
     this.#stats.checkRun(def.name, result.success ? 'success' : result.timedOut ? 'timeout' : 'failure', lateness);
-    if (result.success) this.#log.debug('check ok', { check: def.name, duration_seconds: result.durationSeconds, lateness_seconds: lateness });
-    else this.#log.warn(result.timedOut ? 'check timed out' : 'check failed', { check: def.name, reason: result.error, exit_code: result.exitCode, lateness_seconds: lateness });
+    if (result.success)
+      this.#log.debug('check ok', {
+        check: def.name,
+        duration_seconds: result.durationSeconds,
+        lateness_seconds: lateness,
+      });
+    else
+      this.#log.warn(result.timedOut ? 'check timed out' : 'check failed', {
+        check: def.name,
+        reason: result.error,
+        exit_code: result.exitCode,
+        lateness_seconds: lateness,
+      });
     // The check may have been removed or replaced by a reload while it ran: its result is stale then.
     const wiring = this.#wiring!;
     const current = wiring.loaded.checks.find((c) => c.name === def.name);

@@ -19,7 +19,12 @@ export function reportOf(result: CheckResult, identity: Identity): Report {
 
 /** The agent's own metrics (and every sink's), as the report of no check. */
 export function agentReport(identity: Identity, stats: AgentStats, sinks: readonly Sink[], nowMs: number): Report {
-  return { identity, check: undefined, families: [...stats.families(), ...sinks.flatMap((s) => s.families?.() ?? [])], timeMs: nowMs };
+  return {
+    identity,
+    check: undefined,
+    families: [...stats.families(), ...sinks.flatMap((s) => s.families?.() ?? [])],
+    timeMs: nowMs,
+  };
 }
 
 /** Writes `report` to every sink at once: one slow or down never delays another. */

@@ -59,7 +59,11 @@ export async function runCheck(def: CheckDef, deps: RunCheckDeps): Promise<Check
   };
   const collecting = Promise.resolve()
     .then(() => kindNamed(def.kind).collect(def.spec, ctx))
-    .catch((err: unknown): Collected => ({ ok: false, reason: `internal error: ${(err as Error)?.message ?? String(err)}`, exitCode: -1 }));
+    .catch((err: unknown): Collected => ({
+      ok: false,
+      reason: `internal error: ${(err as Error)?.message ?? String(err)}`,
+      exitCode: -1,
+    }));
   const outcome = await Promise.race([collecting, deadline]);
   clearTimeout(timer);
   // Microseconds are all a duration gauge can honestly claim; the rest is float noise.
@@ -71,11 +75,32 @@ export async function runCheck(def: CheckDef, deps: RunCheckDeps): Promise<Check
     return { ...base, success: false, exitCode: -1, timedOut: true, families: [], error: reason };
   }
   if (!outcome.ok) {
-    return { ...base, success: false, exitCode: outcome.exitCode ?? -1, timedOut: false, families: [], error: outcome.reason };
+    return {
+      ...base,
+      success: false,
+      exitCode: outcome.exitCode ?? -1,
+      timedOut: false,
+      families: [],
+      error: outcome.reason,
+    };
   }
   const labelled = withLabels(outcome.families, def.labels, deps.reservedLabels);
   if (!labelled.ok) {
-    return { ...base, success: false, exitCode: outcome.exitCode ?? 0, timedOut: false, families: [], error: labelled.reason };
+    return {
+      ...base,
+      success: false,
+      exitCode: outcome.exitCode ?? 0,
+      timedOut: false,
+      families: [],
+      error: labelled.reason,
+    };
   }
-  return { ...base, success: true, exitCode: outcome.exitCode ?? 0, timedOut: false, families: labelled.families, error: undefined };
+  return {
+    ...base,
+    success: true,
+    exitCode: outcome.exitCode ?? 0,
+    timedOut: false,
+    families: labelled.families,
+    error: undefined,
+  };
 }

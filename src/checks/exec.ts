@@ -22,7 +22,9 @@ const metricName = z
   });
 
 const shape = {
-  command: nonEmptyString.optional().describe('A shell command, run by /bin/sh -c. Exactly one of `command` or `argv`.'),
+  command: nonEmptyString
+    .optional()
+    .describe('A shell command, run by /bin/sh -c. Exactly one of `command` or `argv`.'),
   argv: z
     .array(nonEmptyString)
     .min(1, { error: 'expected at least the program to run' })
@@ -36,20 +38,31 @@ const shape = {
     ),
   metric: z
     .strictObject({
-      name: metricName.describe(`The metric's name: [a-zA-Z_:][a-zA-Z0-9_:]*, not starting with ${OWN_PREFIX}, not ${GATEWAY_METRIC_NAMES.join(' or ')} (the Pushgateway's own).`),
-      type: z.enum(['gauge', 'counter', 'untyped']).default('gauge').describe('The metric\'s type: gauge (default), counter or untyped.'),
+      name: metricName.describe(
+        `The metric's name: [a-zA-Z_:][a-zA-Z0-9_:]*, not starting with ${OWN_PREFIX}, not ${GATEWAY_METRIC_NAMES.join(' or ')} (the Pushgateway's own).`,
+      ),
+      type: z
+        .enum(['gauge', 'counter', 'untyped'])
+        .default('gauge')
+        .describe("The metric's type: gauge (default), counter or untyped."),
       help: nonEmptyString.optional().describe('The HELP text. Default: a generic one naming the metric.'),
     })
     .optional()
-    .describe('The metric the number of `output: value` is pushed as: required for `output: value`, refused with other outputs.'),
+    .describe(
+      'The metric the number of `output: value` is pushed as: required for `output: value`, refused with other outputs.',
+    ),
   env: z
     .record(
-      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: (iss) => `invalid environment variable name ${describeValue(iss.input)}` }),
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+        error: (iss) => `invalid environment variable name ${describeValue(iss.input)}`,
+      }),
       z.union([z.string(), z.number(), z.boolean()]).transform(String),
     )
     .default({})
     .describe('Environment variables added to the inherited environment (which has LC_ALL=C unless set here).'),
-  cwd: nonEmptyString.optional().describe('The working directory, relative to the check file\'s folder. Default: that folder.'),
+  cwd: nonEmptyString
+    .optional()
+    .describe("The working directory, relative to the check file's folder. Default: that folder."),
 };
 
 type Fields = z.output<z.ZodObject<typeof shape>>;
@@ -61,20 +74,27 @@ export interface ExecSpec {
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
   readonly output: OutputName;
-  readonly metric: { readonly name: string; readonly type: 'gauge' | 'counter' | 'untyped'; readonly help: string } | undefined;
+  readonly metric:
+    { readonly name: string; readonly type: 'gauge' | 'counter' | 'untyped'; readonly help: string } | undefined;
 }
 
 function toSpec(raw: Record<string, unknown>, problems: KindProblem[], where: { readonly dir: string }): ExecSpec {
   const f = raw as Fields;
   if (f.command !== undefined && f.argv !== undefined) {
-    problems.push({ path: ['argv'], message: 'use exactly one of `command` (run by /bin/sh -c) or `argv` (run directly), not both' });
+    problems.push({
+      path: ['argv'],
+      message: 'use exactly one of `command` (run by /bin/sh -c) or `argv` (run directly), not both',
+    });
   }
   const output = f.output ?? (f.metric ? 'value' : 'prometheus');
   if (output === 'value' && !f.metric) {
     problems.push({ path: ['output'], message: '`output: value` needs a `metric:` with at least a `name`' });
   }
   if (output !== 'value' && f.metric) {
-    problems.push({ path: ['metric'], message: `\`metric:\` only applies to \`output: value\`; with \`output: ${output}\` the names come from the output` });
+    problems.push({
+      path: ['metric'],
+      message: `\`metric:\` only applies to \`output: value\`; with \`output: ${output}\` the names come from the output`,
+    });
   }
   const [file, ...args] = f.command !== undefined ? ['/bin/sh', '-c', f.command] : (f.argv ?? ['']);
   return {
@@ -85,7 +105,10 @@ function toSpec(raw: Record<string, unknown>, problems: KindProblem[], where: { 
     // Relative to the check file's folder, so a script can sit beside its YAML.
     cwd: path.resolve(where.dir, f.cwd ?? '.'),
     output,
-    metric: f.metric && { ...f.metric, help: f.metric.help ?? `${f.metric.name}, as printed by a pushagent check command.` },
+    metric: f.metric && {
+      ...f.metric,
+      help: f.metric.help ?? `${f.metric.name}, as printed by a pushagent check command.`,
+    },
   };
 }
 
@@ -100,7 +123,8 @@ export function interpret(spec: ExecSpec, outcome: ProcessOutcome): Collected {
     const format = OUTPUTS[spec.output];
     if (format.measures(exitCode)) return format.parse(stdout, exitCode, spec);
     const said = firstLine(stderr);
-    const reason = format.failure?.(exitCode, stdout, stderr) ?? `${describeExit(exitCode)}${said === undefined ? '' : `: ${said}`}`;
+    const reason =
+      format.failure?.(exitCode, stdout, stderr) ?? `${describeExit(exitCode)}${said === undefined ? '' : `: ${said}`}`;
     return { ok: false, reason, exitCode };
   });
 }

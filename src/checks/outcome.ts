@@ -20,9 +20,17 @@ export function readOutcome<T>(outcome: ProcessOutcome, exited: (outcome: Exited
     case 'aborted':
       return { ok: false, reason: 'aborted', exitCode: -1 };
     case 'output-too-large':
-      return { ok: false, reason: `${outcome.stream} exceeded the output limit; the process group was killed`, exitCode: -1 };
+      return {
+        ok: false,
+        reason: `${outcome.stream} exceeded the output limit; the process group was killed`,
+        exitCode: -1,
+      };
     case 'invalid-output':
-      return { ok: false, reason: `output line ${outcome.line}: expected UTF-8 text, found bytes that are not UTF-8`, exitCode: outcome.exitCode };
+      return {
+        ok: false,
+        reason: `output line ${outcome.line}: expected UTF-8 text, found bytes that are not UTF-8`,
+        exitCode: outcome.exitCode,
+      };
     case 'signaled': {
       const said = firstLine(outcome.stderr);
       return { ok: false, reason: `killed by ${outcome.signal}${said === undefined ? '' : `: ${said}`}`, exitCode: -1 };

@@ -13,7 +13,8 @@ import type { Collected } from './kind.js';
 
 /** What a format gets besides stdout: the check's declared metric, for `value`. */
 export interface OutputContext {
-  readonly metric: { readonly name: string; readonly type: 'gauge' | 'counter' | 'untyped'; readonly help: string } | undefined;
+  readonly metric:
+    { readonly name: string; readonly type: 'gauge' | 'counter' | 'untyped'; readonly help: string } | undefined;
 }
 
 export interface OutputFormat {
@@ -38,7 +39,12 @@ const value: OutputFormat = {
     const r = parseValue(stdout);
     if (!r.ok) return { ok: false, reason: `output: ${r.message}`, exitCode };
     const m = metric!;
-    const family: MetricFamily = { name: m.name, type: m.type, help: m.help, samples: [{ name: m.name, labels: {}, value: r.value }] };
+    const family: MetricFamily = {
+      name: m.name,
+      type: m.type,
+      help: m.help,
+      samples: [{ name: m.name, labels: {}, value: r.value }],
+    };
     return { ok: true, families: [family], exitCode };
   },
 };
@@ -49,12 +55,23 @@ const prometheus: OutputFormat = {
     const r = parsePrometheusText(stdout);
     if (!r.ok) return { ok: false, reason: `output line ${r.line ?? '?'}: ${r.message}`, exitCode };
     const own = r.value.find((f) => f.name.startsWith(OWN_PREFIX));
-    if (own) return { ok: false, reason: `output: metric name "${own.name}" is reserved for pushagent's own metrics`, exitCode };
+    if (own)
+      return {
+        ok: false,
+        reason: `output: metric name "${own.name}" is reserved for pushagent's own metrics`,
+        exitCode,
+      };
     const gateways = r.value.find((f) => GATEWAY_METRIC_NAMES.includes(f.name));
     if (gateways) {
-      return { ok: false, reason: `output: metric name "${gateways.name}" is reserved: the Pushgateway sets it on every group itself and would overwrite it`, exitCode };
+      return {
+        ok: false,
+        reason: `output: metric name "${gateways.name}" is reserved: the Pushgateway sets it on every group itself and would overwrite it`,
+        exitCode,
+      };
     }
-    const families = r.value.map((f) => (f.help ? f : { ...f, help: `Metric ${f.name} printed by a pushagent check.` }));
+    const families = r.value.map((f) =>
+      f.help ? f : { ...f, help: `Metric ${f.name} printed by a pushagent check.` },
+    );
     return { ok: true, families, exitCode };
   },
 };
@@ -70,7 +87,13 @@ const nagios: OutputFormat = {
   },
   failure(exitCode, stdout, stderr) {
     // A plugin says why on stdout (Nagios reads nothing else); perfdata is not a reason.
-    const said = firstLine(stdout.split('\n').map((line) => line.split('|')[0]).join('\n')) ?? firstLine(stderr);
+    const said =
+      firstLine(
+        stdout
+          .split('\n')
+          .map((line) => line.split('|')[0])
+          .join('\n'),
+      ) ?? firstLine(stderr);
     const code = exitCode === 3 ? 'exit code 3 (UNKNOWN)' : describeExit(exitCode);
     return said === undefined ? code : `${code}: ${said}`;
   },

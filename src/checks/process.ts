@@ -68,10 +68,20 @@ export async function runProcess(spec: ProcessSpec, limits: ProcessLimits): Prom
     if (pgid === undefined || ending !== undefined) return;
     ending = why;
     if (why === 'exited') {
-      endGroup(group, limits.killGraceMs, () => exited, () => (drain = setTimeout(closePipes, DRAIN_MS)));
+      endGroup(
+        group,
+        limits.killGraceMs,
+        () => exited,
+        () => (drain = setTimeout(closePipes, DRAIN_MS)),
+      );
     } else {
       closePipes();
-      endGroup(group, limits.killGraceMs, () => exited, () => {});
+      endGroup(
+        group,
+        limits.killGraceMs,
+        () => exited,
+        () => {},
+      );
     }
   };
   const onAbort = (): void => {
@@ -96,10 +106,12 @@ export async function runProcess(spec: ProcessSpec, limits: ProcessLimits): Prom
     const r = await child;
     if (ending === 'aborted') return { kind: 'aborted' };
     if (ending === 'stdout' || ending === 'stderr') return { kind: 'output-too-large', stream: ending };
-    if (r.isMaxBuffer) return { kind: 'output-too-large', stream: r.stdout.length >= limits.maxOutputBytes ? 'stdout' : 'stderr' };
+    if (r.isMaxBuffer)
+      return { kind: 'output-too-large', stream: r.stdout.length >= limits.maxOutputBytes ? 'stdout' : 'stderr' };
     if (r.exitCode === undefined && r.signal === undefined) return { kind: 'not-started', reason: notStartedReason(r) };
     const stderr = new TextDecoder().decode(r.stderr);
-    if (r.signal !== undefined) return { kind: 'signaled', signal: r.signal, stdout: new TextDecoder().decode(r.stdout), stderr };
+    if (r.signal !== undefined)
+      return { kind: 'signaled', signal: r.signal, stdout: new TextDecoder().decode(r.stdout), stderr };
     const exitCode = r.exitCode ?? -1;
     const stdout = decodeUtf8(r.stdout);
     if (!stdout.ok) return { kind: 'invalid-output', stream: 'stdout', line: stdout.line, exitCode };

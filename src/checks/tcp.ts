@@ -20,20 +20,27 @@ const port = z
   .max(65535, { error: (iss) => `expected a port number from 1 to 65535, got ${describeValue(iss.input)}` });
 
 const shape = {
-  tcp: z.strictObject(
-    {
-      // Local ports: a server's listening port, not the port a client connects to.
-      ports: z.array(port, { error: (iss) => `expected a list of local port numbers, got ${describeValue(iss.input)}` })
-        .min(1, { error: 'expected at least one port (leave `ports` out to count every socket)' })
-        .optional()
-        .describe("Count only sockets whose LOCAL port is listed (a server's port, not one this host connects to), each once. Default: every socket."),
-      ip: z
-        .union([z.literal(4), z.literal(6), z.literal('both')], { error: (iss) => `expected 4, 6 or both, got ${describeValue(iss.input)}` })
-        .default('both')
-        .describe('4 (reads net/tcp), 6 (net/tcp6) or both (the sum; without IPv6 in the kernel, IPv4 only).'),
-    },
-    { error: (iss) => `expected a mapping such as {} or {ports: [80, 443], ip: 4}, got ${describeValue(iss.input)}` },
-  ).describe('TCP sockets by state, read from /proc/net/tcp and /proc/net/tcp6: {} counts every socket.'),
+  tcp: z
+    .strictObject(
+      {
+        // Local ports: a server's listening port, not the port a client connects to.
+        ports: z
+          .array(port, { error: (iss) => `expected a list of local port numbers, got ${describeValue(iss.input)}` })
+          .min(1, { error: 'expected at least one port (leave `ports` out to count every socket)' })
+          .optional()
+          .describe(
+            "Count only sockets whose LOCAL port is listed (a server's port, not one this host connects to), each once. Default: every socket.",
+          ),
+        ip: z
+          .union([z.literal(4), z.literal(6), z.literal('both')], {
+            error: (iss) => `expected 4, 6 or both, got ${describeValue(iss.input)}`,
+          })
+          .default('both')
+          .describe('4 (reads net/tcp), 6 (net/tcp6) or both (the sum; without IPv6 in the kernel, IPv4 only).'),
+      },
+      { error: (iss) => `expected a mapping such as {} or {ports: [80, 443], ip: 4}, got ${describeValue(iss.input)}` },
+    )
+    .describe('TCP sockets by state, read from /proc/net/tcp and /proc/net/tcp6: {} counts every socket.'),
 };
 
 type Fields = z.output<z.ZodObject<typeof shape>>;
@@ -48,7 +55,8 @@ function toSpec(raw: Record<string, unknown>, problems: KindProblem[]): TcpSpec 
   const { tcp } = raw as Fields;
   const ports = tcp.ports;
   ports?.forEach((p, i) => {
-    if (ports.indexOf(p) !== i) problems.push({ path: ['tcp', 'ports'], message: `tcp.ports: port ${p} is listed twice` });
+    if (ports.indexOf(p) !== i)
+      problems.push({ path: ['tcp', 'ports'], message: `tcp.ports: port ${p} is listed twice` });
   });
   return { ports, ip: tcp.ip };
 }
@@ -58,7 +66,10 @@ function sources(ip: TcpSpec['ip']): { file: string; required: boolean }[] {
   if (ip === 4) return [{ file: 'tcp', required: true }];
   if (ip === 6) return [{ file: 'tcp6', required: true }];
   // A kernel booted with ipv6.disable=1 has no tcp6: with `both`, that is zero IPv6 sockets.
-  return [{ file: 'tcp', required: true }, { file: 'tcp6', required: false }];
+  return [
+    { file: 'tcp', required: true },
+    { file: 'tcp6', required: false },
+  ];
 }
 
 async function collect(spec: TcpSpec, ctx: CollectContext): Promise<Collected> {
@@ -73,7 +84,10 @@ async function collect(spec: TcpSpec, ctx: CollectContext): Promise<Collected> {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && !required) continue;
       if (code === 'ABORT_ERR') return { ok: false, reason: 'aborted' };
-      const why = code === 'ENOENT' ? `no such file${file === 'tcp6' ? ' (is IPv6 disabled in the kernel?)' : ''}` : (err as Error).message;
+      const why =
+        code === 'ENOENT'
+          ? `no such file${file === 'tcp6' ? ' (is IPv6 disabled in the kernel?)' : ''}`
+          : (err as Error).message;
       return { ok: false, reason: `cannot read ${name}: ${why}` };
     }
     const parsed = parseProcNetTcp(text, { ports });
@@ -94,7 +108,11 @@ export function connectionsFamily(counts: TcpStateCounts): MetricFamily {
 }
 
 function describe(spec: TcpSpec): string {
-  return ['tcp', ...(spec.ip === 'both' ? [] : [`ipv${spec.ip}`]), ...(spec.ports ? [`ports=${spec.ports.join(',')}`] : [])].join('/');
+  return [
+    'tcp',
+    ...(spec.ip === 'both' ? [] : [`ipv${spec.ip}`]),
+    ...(spec.ports ? [`ports=${spec.ports.join(',')}`] : []),
+  ].join('/');
 }
 
 export const tcpKind: CheckKind<TcpSpec> = {

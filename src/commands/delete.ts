@@ -11,7 +11,10 @@ import type { Identity, Sink } from '../sinks/sink.js';
 import { EXIT, type CommandIo } from './io.js';
 import { loadOrReport, reportError } from './load-or-report.js';
 
-export async function deleteGroups(opts: { config?: string | undefined; version?: string | undefined }, io: CommandIo): Promise<number> {
+export async function deleteGroups(
+  opts: { config?: string | undefined; version?: string | undefined },
+  io: CommandIo,
+): Promise<number> {
   const loaded = await loadOrReport(opts.config, io);
   if (!loaded) return EXIT.invalid;
   const { config } = loaded;
@@ -25,7 +28,14 @@ export async function deleteGroups(opts: { config?: string | undefined; version?
     identity = { job: config.job, instance: await resolveInstance(config.instance), labels: config.labels };
     const version = opts.version ?? '0.0.0';
     const log = createLogger({ level: 'error', json: false, write: () => {} });
-    sinks = await createSinks(config, { mode: 'once', dryRun: false, stdout: io.out, log, stats: new AgentStats(version), version });
+    sinks = await createSinks(config, {
+      mode: 'once',
+      dryRun: false,
+      stdout: io.out,
+      log,
+      stats: new AgentStats(version),
+      version,
+    });
   } catch (err) {
     reportError(err, io);
     return EXIT.invalid;

@@ -68,7 +68,11 @@ export async function exec(opts: ExecOptions, io: ExecIo): Promise<number> {
       return EXIT.invalid;
     }
     config = flagged;
-    identity = { job: opts.job, instance: opts.instance ? await resolveInstance(config.instance) : undefined, labels: config.labels };
+    identity = {
+      job: opts.job,
+      instance: opts.instance ? await resolveInstance(config.instance) : undefined,
+      labels: config.labels,
+    };
   } catch (err) {
     reportError(err, io);
     return EXIT.invalid;
@@ -81,10 +85,24 @@ export async function exec(opts: ExecOptions, io: ExecIo): Promise<number> {
   const push = async (report: Report): Promise<boolean> => {
     try {
       const log = createLogger({ level: 'error', json: false, write: () => {} });
-      const sinks = await createSinks(config, { mode: 'once', dryRun: false, stdout: io.err, log, stats: new AgentStats(version), version });
-      if (printing) io.err('# pushagent exec: no output configured (-c FILE, --gateway URL or --textfile DIR): what would be pushed\n');
-      if (sinks.length === 0) say(io, "no configured output takes a batch job's outcome (exporter serves `run` only): nothing pushed");
-      const [outcomes] = await Promise.all([deliver(report, sinks), Promise.all(sinks.map((s) => s.close(config.shutdown_timeout)))]);
+      const sinks = await createSinks(config, {
+        mode: 'once',
+        dryRun: false,
+        stdout: io.err,
+        log,
+        stats: new AgentStats(version),
+        version,
+      });
+      if (printing)
+        io.err(
+          '# pushagent exec: no output configured (-c FILE, --gateway URL or --textfile DIR): what would be pushed\n',
+        );
+      if (sinks.length === 0)
+        say(io, "no configured output takes a batch job's outcome (exporter serves `run` only): nothing pushed");
+      const [outcomes] = await Promise.all([
+        deliver(report, sinks),
+        Promise.all(sinks.map((s) => s.close(config.shutdown_timeout))),
+      ]);
       for (const o of outcomes.filter((x) => !x.ok)) say(io, `push failed: ${o.error}`);
       return sinks.length > 0 && outcomes.every((o) => o.ok);
     } catch (err) {
@@ -111,13 +129,24 @@ export async function exec(opts: ExecOptions, io: ExecIo): Promise<number> {
     const { startJob } = await import('../job/run-job.js');
     const startedAtMs = Date.now();
     const job = startJob(
-      { file: opts.command[0]!, args: opts.command.slice(1), env: metricsFile === undefined ? {} : { PUSHAGENT_METRICS_FILE: metricsFile } },
+      {
+        file: opts.command[0]!,
+        args: opts.command.slice(1),
+        env: metricsFile === undefined ? {} : { PUSHAGENT_METRICS_FILE: metricsFile },
+      },
       { timeoutMs: opts.timeoutMs, killGraceMs: opts.killGraceMs ?? config.defaults.kill_grace },
     );
     forward = job.forward;
     // The job never waits for the start push; the outcome waits for it, so a gateway sees them in order.
     const started = opts.startPush
-      ? push({ identity, check: undefined, families: startFamilies({ startedAtMs, expectedIntervalMs }), timeMs: startedAtMs, merge: true, batchJob: true })
+      ? push({
+          identity,
+          check: undefined,
+          families: startFamilies({ startedAtMs, expectedIntervalMs }),
+          timeMs: startedAtMs,
+          merge: true,
+          batchJob: true,
+        })
       : Promise.resolve(true);
     const outcome = await job.done;
     const endedAtMs = Date.now();
@@ -136,7 +165,11 @@ export async function exec(opts: ExecOptions, io: ExecIo): Promise<number> {
 /** On stderr, what the job's own output would not say: it could not start, or was killed at the timeout. */
 function explain(outcome: JobOutcome, opts: ExecOptions, io: CommandIo): void {
   if (outcome.kind === 'not-started') say(io, `${outcome.reason} (exit status ${outcome.status})`);
-  else if (outcome.timedOut) say(io, `job "${opts.job}" timed out after ${formatDuration(opts.timeoutMs!)}: its process group was killed (exit status ${outcome.status})`);
+  else if (outcome.timedOut)
+    say(
+      io,
+      `job "${opts.job}" timed out after ${formatDuration(opts.timeoutMs!)}: its process group was killed (exit status ${outcome.status})`,
+    );
 }
 
 /** The job's own figures; what cannot be pushed is said on stderr and left out. */

@@ -36,7 +36,9 @@ export async function once(opts: OnceOptions, io: CommandIo): Promise<number> {
   const wanted = opts.check ?? [];
   const unknown = wanted.filter((n) => !loaded.checks.some((c) => c.name === n));
   if (unknown.length > 0) {
-    io.err(`unknown check${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => JSON.stringify(n)).join(', ')}; known: ${loaded.checks.map((c) => c.name).join(', ') || 'none'}\n`);
+    io.err(
+      `unknown check${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => JSON.stringify(n)).join(', ')}; known: ${loaded.checks.map((c) => c.name).join(', ') || 'none'}\n`,
+    );
     return EXIT.invalid;
   }
   const checks = wanted.length > 0 ? loaded.checks.filter((c) => wanted.includes(c.name)) : loaded.checks;
@@ -50,14 +52,26 @@ export async function once(opts: OnceOptions, io: CommandIo): Promise<number> {
     if (!opts.dryRun && printing) io.err('no output configured: printing what would be pushed to stdout\n');
     // Failures come back as outcomes and summary lines; the sinks' own log stays quiet.
     const log = createLogger({ level: 'error', json: false, write: () => {} });
-    sinks = await createSinks(config, { mode: 'once', dryRun: opts.dryRun === true, stdout: io.out, log, stats: new AgentStats(version), version });
-    if (sinks.length === 0) io.err('exporter: /metrics is served by `pushagent run` only; `once` has no output to send results to\n');
+    sinks = await createSinks(config, {
+      mode: 'once',
+      dryRun: opts.dryRun === true,
+      stdout: io.out,
+      log,
+      stats: new AgentStats(version),
+      version,
+    });
+    if (sinks.length === 0)
+      io.err('exporter: /metrics is served by `pushagent run` only; `once` has no output to send results to\n');
   } catch (err) {
     reportError(err, io);
     return EXIT.invalid;
   }
 
-  const deps = { maxOutputBytes: MAX_OUTPUT_BYTES, processes: new ProcessTable(), reservedLabels: [...GROUPING_LABELS, ...Object.keys(config.labels)] };
+  const deps = {
+    maxOutputBytes: MAX_OUTPUT_BYTES,
+    processes: new ProcessTable(),
+    reservedLabels: [...GROUPING_LABELS, ...Object.keys(config.labels)],
+  };
   const running = limited(checks, opts.concurrency ?? DEFAULT_CONCURRENCY, (def) => runCheck(def, deps));
   const width = Math.max(0, ...checks.map((c) => c.name.length));
   let checkFailed = false;
@@ -68,7 +82,8 @@ export async function once(opts: OnceOptions, io: CommandIo): Promise<number> {
     io.err(summary(result, outcomes, width));
   };
   let closing: Promise<unknown> | undefined;
-  const closeAll = (): Promise<unknown> => (closing ??= Promise.all(sinks.map((s) => s.close(config.shutdown_timeout))));
+  const closeAll = (): Promise<unknown> =>
+    (closing ??= Promise.all(sinks.map((s) => s.close(config.shutdown_timeout))));
   try {
     if (printing) {
       // Printed in check order, so that the text is deterministic.
@@ -78,10 +93,12 @@ export async function once(opts: OnceOptions, io: CommandIo): Promise<number> {
       }
     } else {
       // Each result goes out as soon as it is ready; a sink that batches (remote_write) sends at close.
-      const delivered = await Promise.all(running.map(async (pending) => {
-        const result = await pending;
-        return { result, outcomes: deliver(reportOf(result, identity), sinks).then((o) => report(result, o)) };
-      }));
+      const delivered = await Promise.all(
+        running.map(async (pending) => {
+          const result = await pending;
+          return { result, outcomes: deliver(reportOf(result, identity), sinks).then((o) => report(result, o)) };
+        }),
+      );
       await Promise.all([closeAll(), ...delivered.map((d) => d.outcomes)]);
     }
   } finally {

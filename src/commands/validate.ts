@@ -17,11 +17,16 @@ export async function validate(opts: { config?: string | undefined }, io: Comman
   io.out(table([['CHECK', 'SCHEDULE', 'TIMEOUT', 'KIND', 'FILE'], ...rows]));
   const { file, checksDir } = loaded.config;
   const where = file ? `config ${displayPath(io.cwd, file)}` : 'no config file (defaults)';
-  io.err(`${loaded.checks.length} check${loaded.checks.length === 1 ? '' : 's'} valid (${where}, checks in ${displayPath(io.cwd, checksDir)})\n`);
+  io.err(
+    `${loaded.checks.length} check${loaded.checks.length === 1 ? '' : 's'} valid (${where}, checks in ${displayPath(io.cwd, checksDir)})\n`,
+  );
   return EXIT.ok;
 }
 
 function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+  return (
+    rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') +
+    '\n'
+  );
 }

@@ -1,7 +1,8 @@
 /** A loaded, validated check: plain data that knows where it was written. */
 import type { Labels } from '../metrics/types.js';
 
-export type Schedule = { readonly kind: 'interval'; readonly ms: number } | { readonly kind: 'cron'; readonly expr: string };
+export type Schedule =
+  { readonly kind: 'interval'; readonly ms: number } | { readonly kind: 'cron'; readonly expr: string };
 
 export interface CheckDef {
   readonly name: string;

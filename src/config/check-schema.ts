@@ -15,11 +15,17 @@ const SIX_FIELDS_RE = /^\s*\S+(?:\s+\S+){5}\s*$/;
 export const commonShape = {
   name: z
     .string({ error: (iss) => `expected a check name, got ${describeValue(iss.input)}` })
-    .regex(CHECK_NAME_RE, { error: (iss) => `invalid check name ${describeValue(iss.input)}: expected [a-zA-Z_][a-zA-Z0-9_]*` })
-    .describe('The check\'s name, unique across all check files: the `check` label of its group. [a-zA-Z_][a-zA-Z0-9_]*.'),
+    .regex(CHECK_NAME_RE, {
+      error: (iss) => `invalid check name ${describeValue(iss.input)}: expected [a-zA-Z_][a-zA-Z0-9_]*`,
+    })
+    .describe(
+      "The check's name, unique across all check files: the `check` label of its group. [a-zA-Z_][a-zA-Z0-9_]*.",
+    ),
   interval: duration
     .optional()
-    .describe('How often the check runs (500ms, 15s, 1m, 1m30s, 1h...), in slots on the wall clock (n × interval, plus its phase with `splay`). Default: the config\'s defaults.interval (15s). Not together with `schedule`.'),
+    .describe(
+      "How often the check runs (500ms, 15s, 1m, 1m30s, 1h...), in slots on the wall clock (n × interval, plus its phase with `splay`). Default: the config's defaults.interval (15s). Not together with `schedule`.",
+    ),
   schedule: z
     .string({ error: (iss) => `expected a 6-field cron expression (seconds first), got ${describeValue(iss.input)}` })
     // The field count as a regex too, so that the JSON Schema carries it; `abort` keeps it to one message.
@@ -29,25 +35,29 @@ export const commonShape = {
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .optional()
-    .describe('When the check runs, as a 6-field cron expression with seconds first, e.g. "0 */5 * * * *". Instead of `interval`.'),
+    .describe(
+      'When the check runs, as a 6-field cron expression with seconds first, e.g. "0 */5 * * * *". Instead of `interval`.',
+    ),
   splay: z
     .boolean({ error: (iss) => `expected true or false, got ${describeValue(iss.input)}` })
     .optional()
     .describe(
-      'Run at a phase inside the interval that is stable for this host and check (a hash of both), so that a fleet\'s runs and pushes spread. Default: the config\'s `splay` (true) for an `interval`; false for a `schedule`, where true runs it at a stable delay after each time, under the shortest gap between its runs and at most 1m.',
+      "Run at a phase inside the interval that is stable for this host and check (a hash of both), so that a fleet's runs and pushes spread. Default: the config's `splay` (true) for an `interval`; false for a `schedule`, where true runs it at a stable delay after each time, under the shortest gap between its runs and at most 1m.",
     ),
   timeout: duration
     .optional()
     .describe(
-      'A run still going after this is timed out: its process group gets SIGTERM, then SIGKILL after kill_grace. At most the interval (for a schedule: the shortest gap between its runs). Default: the config\'s defaults.timeout, capped at the interval; for ping, what a run needs plus 1s.',
+      "A run still going after this is timed out: its process group gets SIGTERM, then SIGKILL after kill_grace. At most the interval (for a schedule: the shortest gap between its runs). Default: the config's defaults.timeout, capped at the interval; for ping, what a run needs plus 1s.",
     ),
   kill_grace: duration
     .optional()
-    .describe('How long after SIGTERM at the timeout the process group gets SIGKILL. Default: the config\'s defaults.kill_grace (2s).'),
+    .describe(
+      "How long after SIGTERM at the timeout the process group gets SIGKILL. Default: the config's defaults.kill_grace (2s).",
+    ),
   labels: labels
     .default({})
     .describe(
-      'Labels added to every sample of this check, health gauges included. Numbers and booleans are kept as written. Not job, instance, check, a label of the config\'s `labels`, nor one the check sets itself (ping: target, tcp: state, output nagios: label).',
+      "Labels added to every sample of this check, health gauges included. Numbers and booleans are kept as written. Not job, instance, check, a label of the config's `labels`, nor one the check sets itself (ping: target, tcp: state, output nagios: label).",
     ),
 };
 
@@ -59,7 +69,8 @@ export function checkSchemaOf(kind: CheckKind<unknown>) {
 /** Why `expr` is not a usable schedule, or undefined. Exactly six fields: seconds come first. */
 export function cronProblem(expr: string): string | undefined {
   const fields = expr.trim().split(/\s+/).length;
-  if (fields !== 6) return `expected a 6-field cron expression (seconds minutes hours day-of-month month day-of-week), got ${fields} fields in "${expr}"`;
+  if (fields !== 6)
+    return `expected a 6-field cron expression (seconds minutes hours day-of-month month day-of-week), got ${fields} fields in "${expr}"`;
   try {
     new Cron(expr, { paused: true }).stop();
     return undefined;

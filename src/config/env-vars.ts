@@ -9,7 +9,10 @@ import { visit } from 'yaml';
 import type { Problem } from '../errors.js';
 import { positionOf, type YamlSource } from './yaml-source.js';
 
-/** A string holding a valid reference `${NAME}` or `${NAME:-default}` (the JSON Schema of the config accepts it as a value). */
+/**
+ * A string holding a valid reference `${NAME}` or `${NAME:-default}` (the JSON Schema of the config accepts it as a
+ * value).
+ */
 export const VAR_REF_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/;
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*/;
@@ -23,7 +26,10 @@ interface Ref {
 
 type Read = { ok: true; ref: Ref; end: number } | { ok: false; text: string; end: number };
 
-export function expand(text: string, env: Readonly<Record<string, string | undefined>>): { value: string; missing: string[]; invalid: string[] } {
+export function expand(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+): { value: string; missing: string[]; invalid: string[] } {
   const missing: string[] = [];
   const invalid: string[] = [];
   let value = '';
@@ -53,7 +59,8 @@ function readRef(text: string, start: number, nested: boolean): Read {
   const name = NAME_RE.exec(text.slice(start + 2))?.[0];
   if (name === undefined) return malformed(text, start);
   let pos = start + 2 + name.length;
-  if (text[pos] === '}') return { ok: true, ref: { name, fallback: undefined, text: text.slice(start, pos + 1) }, end: pos + 1 };
+  if (text[pos] === '}')
+    return { ok: true, ref: { name, fallback: undefined, text: text.slice(start, pos + 1) }, end: pos + 1 };
   if (!text.startsWith(':-', pos)) return malformed(text, start);
   pos += 2;
   const parts: (string | Ref)[] = [];
@@ -94,11 +101,15 @@ function malformed(text: string, start: number): Read {
   return { ok: false, text: text.slice(start), end: text.length };
 }
 
-/** The variable's value; when unset (or empty, with a default), the default's, expanded; else the reference as written, reported missing. */
+/**
+ * The variable's value; when unset (or empty, with a default), the default's, expanded; else the reference as written,
+ * reported missing.
+ */
 function evaluate(ref: Ref, env: Readonly<Record<string, string | undefined>>, missing: string[]): string {
   const v = env[ref.name];
   if (v !== undefined && (v !== '' || ref.fallback === undefined)) return v;
-  if (ref.fallback !== undefined) return ref.fallback.map((p) => (typeof p === 'string' ? p : evaluate(p, env, missing))).join('');
+  if (ref.fallback !== undefined)
+    return ref.fallback.map((p) => (typeof p === 'string' ? p : evaluate(p, env, missing))).join('');
   missing.push(ref.name);
   return ref.text;
 }
@@ -111,9 +122,16 @@ export function expandDocument(source: YamlSource, env: Readonly<Record<string, 
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('$')) return;
       const r = expand(node.value, env);
       const at = positionOf(source, node.range?.[0] ?? 0);
-      for (const name of r.missing) problems.push({ ...at, message: `environment variable ${name} is not set (write \${${name}:-default} to give a default)` });
+      for (const name of r.missing)
+        problems.push({
+          ...at,
+          message: `environment variable ${name} is not set (write \${${name}:-default} to give a default)`,
+        });
       for (const ref of r.invalid) {
-        problems.push({ ...at, message: `invalid variable reference "${ref}": expected \${NAME} or \${NAME:-default}, a default holding references one level deep at most` });
+        problems.push({
+          ...at,
+          message: `invalid variable reference "${ref}": expected \${NAME} or \${NAME:-default}, a default holding references one level deep at most`,
+        });
       }
       node.value = r.value;
     },

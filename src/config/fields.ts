@@ -24,7 +24,10 @@ const labelValue = z
 
 // A regex rather than a refine, so that the JSON Schema carries the rule as a `pattern`.
 export const labels = z.record(
-  z.string().regex(USER_LABEL_NAME_RE, { error: (iss) => `invalid label name ${describeValue(iss.input)}: expected [a-zA-Z_][a-zA-Z0-9_]* not starting with __` }),
+  z.string().regex(USER_LABEL_NAME_RE, {
+    error: (iss) =>
+      `invalid label name ${describeValue(iss.input)}: expected [a-zA-Z_][a-zA-Z0-9_]* not starting with __`,
+  }),
   labelValue,
 );
 
@@ -38,4 +41,6 @@ export const nonEmptyString = z
  * `keepScalarText`), so that `007` stays "007" rather than becoming "7".
  */
 export const scalarText = (text: z.ZodString = z.string()) =>
-  z.union([text, z.number(), z.boolean()], { error: (iss) => `expected a string, got ${describeValue(iss.input)}` }).transform(String);
+  z
+    .union([text, z.number(), z.boolean()], { error: (iss) => `expected a string, got ${describeValue(iss.input)}` })
+    .transform(String);

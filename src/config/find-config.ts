@@ -45,13 +45,22 @@ export async function findConfig(
   env: Readonly<Record<string, string | undefined>>,
   display: (f: string) => string,
 ): Promise<{ found?: FoundConfig; problems: Problem[] }> {
-  const userDir = env.XDG_CONFIG_HOME ? path.join(env.XDG_CONFIG_HOME, 'pushagent') : env.HOME ? path.join(env.HOME, '.config', 'pushagent') : undefined;
-  const dirs: [string, readonly string[]][] = [[cwd, SEARCH_PLACES], ...(userDir ? [[userDir, USER_PLACES] as [string, readonly string[]]] : [])];
+  const userDir = env.XDG_CONFIG_HOME
+    ? path.join(env.XDG_CONFIG_HOME, 'pushagent')
+    : env.HOME
+      ? path.join(env.HOME, '.config', 'pushagent')
+      : undefined;
+  const dirs: [string, readonly string[]][] = [
+    [cwd, SEARCH_PLACES],
+    ...(userDir ? [[userDir, USER_PLACES] as [string, readonly string[]]] : []),
+  ];
   const problems: Problem[] = [];
   for (const [dir, places] of dirs) {
     // Only regular files within the limit go to cosmiconfig, which reads with readFile (a FIFO
     // would hang it); the others are problems if nothing before them is the config.
-    const checked = await Promise.all(places.map(async (place) => ({ place, refused: await refusal(path.join(dir, place)) })));
+    const checked = await Promise.all(
+      places.map(async (place) => ({ place, refused: await refusal(path.join(dir, place)) })),
+    );
     const readable = checked.filter((c) => c.refused === undefined).map((c) => c.place);
     const found = readable.length === 0 ? undefined : await search(dir, readable, display);
     if (found && 'problem' in found) return { problems: [...problems, found.problem] };
@@ -62,7 +71,13 @@ export async function findConfig(
     if (found && found.text.includes('\ufffd')) {
       // cosmiconfig decodes leniently: U+FFFD may stand for bytes that are not UTF-8.
       const strict = await readTextFile(found.file);
-      if (!strict.ok) return { problems: [...problems, { file: display(found.file), ...(strict.line && { line: strict.line, col: 1 }), message: strict.message }] };
+      if (!strict.ok)
+        return {
+          problems: [
+            ...problems,
+            { file: display(found.file), ...(strict.line && { line: strict.line, col: 1 }), message: strict.message },
+          ],
+        };
     }
     if (found) return { found, problems };
   }
@@ -73,7 +88,11 @@ function placeProblem(file: string, refused: Refusal): Problem {
   return { file, message: `cannot read the config file: ${refused.message}` };
 }
 
-async function search(dir: string, places: readonly string[], display: (f: string) => string): Promise<FoundConfig | { problem: Problem } | undefined> {
+async function search(
+  dir: string,
+  places: readonly string[],
+  display: (f: string) => string,
+): Promise<FoundConfig | { problem: Problem } | undefined> {
   const texts = new Map<string, string>();
   const text = (filepath: string, content: string): string => {
     texts.set(filepath, content);
@@ -94,7 +113,8 @@ async function search(dir: string, places: readonly string[], display: (f: strin
       '.yaml': text,
       '.yml': text,
       // package.json as data, so that cosmiconfig can look for its `pushagent` key; other JSON as text.
-      '.json': (filepath: string, content: string): unknown => (path.basename(filepath) === 'package.json' ? JSON.parse(text(filepath, content)) : text(filepath, content)),
+      '.json': (filepath: string, content: string): unknown =>
+        path.basename(filepath) === 'package.json' ? JSON.parse(text(filepath, content)) : text(filepath, content),
     },
   });
   try {

@@ -72,7 +72,8 @@ export function gatewayUrlProblem(raw: string): string | undefined {
   } catch {
     parsed = undefined;
   }
-  if (parts === null || !parsed || !['http:', 'https:'].includes(parsed.protocol)) return `expected an http:// or https:// URL, got ${got}`;
+  if (parts === null || !parsed || !['http:', 'https:'].includes(parsed.protocol))
+    return `expected an http:// or https:// URL, got ${got}`;
   if (/\s/.test(raw)) return `expected a URL without spaces (write a space as %20), got ${got}`;
   if (/[?#]/.test(parts[3]!)) {
     return `expected a URL without a query string or fragment (the Pushgateway's API takes neither), got ${got} followed by one, not shown`;

@@ -77,7 +77,8 @@ export function schemaKeys(schema: unknown, into: Set<string> = new Set()): Set<
       schemaKeys(child, into);
     }
   }
-  for (const inner of [def.innerType, def.in, ...((def.options as unknown[] | undefined) ?? [])]) schemaKeys(inner, into);
+  for (const inner of [def.innerType, def.in, ...((def.options as unknown[] | undefined) ?? [])])
+    schemaKeys(inner, into);
   return into;
 }
 

@@ -26,7 +26,8 @@ export function checkFileJsonSchema(kinds: readonly CheckKind<unknown>[] = KINDS
   return {
     $schema: DRAFT,
     title: 'pushagent check file',
-    description: 'One check (a mapping) or a list of checks. `pushagent validate` checks what a schema cannot: timeouts against intervals, unique names across files.',
+    description:
+      'One check (a mapping) or a list of checks. `pushagent validate` checks what a schema cannot: timeouts against intervals, unique names across files.',
     anyOf: [{ $ref: '#/$defs/check' }, { type: 'array', items: { $ref: '#/$defs/check' } }],
     $defs: {
       check: {
@@ -60,7 +61,8 @@ export function configFileJsonSchema(): JsonSchema {
   return {
     $schema: DRAFT,
     title: 'pushagent config file',
-    description: 'pushagent configuration. Unknown keys are errors. String values may hold ${VAR} or ${VAR:-default}, replaced from the environment.',
+    description:
+      'pushagent configuration. Unknown keys are errors. String values may hold ${VAR} or ${VAR:-default}, replaced from the environment.',
     ...(acceptEnvRefs(schema) as JsonSchema),
     $defs: { env_reference: ENV_REFERENCE },
   };
@@ -73,13 +75,17 @@ export function configFileJsonSchema(): JsonSchema {
  */
 function fromZod(schema: z.ZodType): JsonSchema {
   const { $schema: _, ...json } = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as JsonSchema;
-  if (json.$defs !== undefined) throw new Error(`unexpected $defs (${Object.keys(json.$defs as object).join(', ')}): give shared zod schemas no id`);
+  if (json.$defs !== undefined)
+    throw new Error(
+      `unexpected $defs (${Object.keys(json.$defs as object).join(', ')}): give shared zod schemas no id`,
+    );
   return json;
 }
 
 /** A string holding a `${NAME}` or `${NAME:-default}` reference, as env-vars.ts expands them. */
 const ENV_REFERENCE = {
-  description: 'A value with a ${VAR} or ${VAR:-default} reference, replaced from the environment when the config is loaded.',
+  description:
+    'A value with a ${VAR} or ${VAR:-default} reference, replaced from the environment when the config is loaded.',
   type: 'string',
   pattern: VAR_REF_RE.source,
 };
@@ -92,7 +98,9 @@ const ENV_REFERENCE = {
 function acceptEnvRefs(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(acceptEnvRefs);
   if (node === null || typeof node !== 'object') return node;
-  const entries = Object.entries(node).map(([k, v]) => [k, k === 'propertyNames' || k === 'default' ? v : acceptEnvRefs(v)] as const);
+  const entries = Object.entries(node).map(
+    ([k, v]) => [k, k === 'propertyNames' || k === 'default' ? v : acceptEnvRefs(v)] as const,
+  );
   const schema = Object.fromEntries(entries) as JsonSchema;
   if (schema.type !== 'string' || (schema.pattern === undefined && schema.enum === undefined)) return schema;
   const { title, description, default: dflt, ...literal } = schema;

@@ -13,7 +13,12 @@ import { readTextFile } from './text-file.js';
 import { dataOf, locate, parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';
 
 export interface CheckLoadOptions {
-  readonly defaults: { readonly intervalMs: number; readonly timeoutMs: number; readonly killGraceMs: number; readonly splay: boolean };
+  readonly defaults: {
+    readonly intervalMs: number;
+    readonly timeoutMs: number;
+    readonly killGraceMs: number;
+    readonly splay: boolean;
+  };
   /** Label names a check may not set: job, instance, check and the configured grouping labels. */
   readonly reservedLabels: readonly string[];
   /** How a file is named in messages (relative to the working directory when inside it). */
@@ -25,16 +30,25 @@ const KIND_TIMEOUT_MARGIN_MS = 1000;
 
 const KNOWN_KEYS = [...schemaKeys(z.object({ ...commonShape, ...Object.assign({}, ...KINDS.map((k) => k.shape)) }))];
 
-export async function loadChecks(dir: string, opts: CheckLoadOptions): Promise<{ checks: CheckDef[]; problems: Problem[] }> {
+export async function loadChecks(
+  dir: string,
+  opts: CheckLoadOptions,
+): Promise<{ checks: CheckDef[]; problems: Problem[] }> {
   const problems: Problem[] = [];
   let names: string[];
   try {
     const entries = await readdir(dir, { withFileTypes: true });
     // Folders, FIFOs, devices... named *.yaml too: readTextFile refuses them by name.
-    names = entries.filter((e) => /\.ya?ml$/.test(e.name)).map((e) => e.name).sort();
+    names = entries
+      .filter((e) => /\.ya?ml$/.test(e.name))
+      .map((e) => e.name)
+      .sort();
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message;
-    return { checks: [], problems: [{ file: opts.display(dir), message: `cannot read the checks directory: ${reason}` }] };
+    return {
+      checks: [],
+      problems: [{ file: opts.display(dir), message: `cannot read the checks directory: ${reason}` }],
+    };
   }
   const checks: CheckDef[] = [];
   // Every named check, valid or not, so a duplicate name is reported alongside other problems.
@@ -43,8 +57,12 @@ export async function loadChecks(dir: string, opts: CheckLoadOptions): Promise<{
     const file = path.join(dir, name);
     const read = await readTextFile(file);
     if (!read.ok) {
-      const where = read.line === undefined ? { file: opts.display(file) } : { file: opts.display(file), line: read.line, col: 1 };
-      problems.push({ ...where, message: read.line === undefined ? `cannot read the check file: ${read.message}` : read.message });
+      const where =
+        read.line === undefined ? { file: opts.display(file) } : { file: opts.display(file), line: read.line, col: 1 };
+      problems.push({
+        ...where,
+        message: read.line === undefined ? `cannot read the check file: ${read.message}` : read.message,
+      });
       continue;
     }
     const { source, problems: syntax } = parseYaml(opts.display(file), read.text);
@@ -74,16 +92,23 @@ function loadCheck(
 ): CheckDef | undefined {
   const at = locate(source, base);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    problems.push({ ...at, message: `expected a check (a mapping with name and e.g. command), got ${describeValue(raw)}` });
+    problems.push({
+      ...at,
+      message: `expected a check (a mapping with name and e.g. command), got ${describeValue(raw)}`,
+    });
     return undefined;
   }
   const rawName = (raw as { name?: unknown }).name;
-  const prefix = typeof rawName === 'string' ? `check "${rawName}": ` : base.length ? `check #${Number(base[0]) + 1}: ` : 'check: ';
+  const prefix =
+    typeof rawName === 'string' ? `check "${rawName}": ` : base.length ? `check #${Number(base[0]) + 1}: ` : 'check: ';
   const kinds = KINDS.filter((k) => k.triggers.some((t) => t in raw));
   if (kinds.length !== 1) {
     const all = KINDS.map((k) => `${k.triggers.join(' or ')} (${k.name})`).join(', ');
     const found = kinds.length === 0 ? 'none' : kinds.map((k) => k.name).join(' and ');
-    problems.push({ ...at, message: `${prefix}expected exactly one kind of check, set by one of: ${all}; found ${found}` });
+    problems.push({
+      ...at,
+      message: `${prefix}expected exactly one kind of check, set by one of: ${all}; found ${found}`,
+    });
     return undefined;
   }
   const kind = kinds[0] as CheckKind<unknown>;
@@ -95,7 +120,16 @@ function loadCheck(
     problems.push(...issuesToProblems(parsed.error.issues, scope));
     return undefined;
   }
-  const { name, interval, schedule: cron, splay, timeout, kill_grace: killGrace, labels, ...fields } = parsed.data as z.output<z.ZodObject<typeof commonShape>> & Record<string, unknown>;
+  const {
+    name,
+    interval,
+    schedule: cron,
+    splay,
+    timeout,
+    kill_grace: killGrace,
+    labels,
+    ...fields
+  } = parsed.data as z.output<z.ZodObject<typeof commonShape>> & Record<string, unknown>;
   const own: KindProblem[] = [];
   const spec = kind.toSpec(fields, own, { dir: opts.dir });
   const here = (p: YamlPath, key: 'key' | 'value' = 'value') => locate(source, [...base, ...p], key);
@@ -103,22 +137,35 @@ function loadCheck(
   for (const p of own) fail(p.path, p.message);
 
   for (const label of Object.keys(labels).filter((l) => opts.reservedLabels.includes(l))) {
-    problems.push({ ...here(['labels', label], 'key'), message: `${prefix}label "${label}" is reserved (set by the push's grouping key: ${opts.reservedLabels.join(', ')})` });
+    problems.push({
+      ...here(['labels', label], 'key'),
+      message: `${prefix}label "${label}" is reserved (set by the push's grouping key: ${opts.reservedLabels.join(', ')})`,
+    });
   }
   if (interval !== undefined && cron !== undefined) fail(['schedule'], 'use either `interval` or `schedule`, not both');
-  const schedule: Schedule = cron !== undefined ? { kind: 'cron', expr: cron } : { kind: 'interval', ms: interval ?? opts.defaults.intervalMs };
+  const schedule: Schedule =
+    cron !== undefined ? { kind: 'cron', expr: cron } : { kind: 'interval', ms: interval ?? opts.defaults.intervalMs };
   const periodMs = schedule.kind === 'interval' ? schedule.ms : shortestCronGapMs(schedule.expr);
   const period = `${schedule.kind === 'interval' ? 'interval' : 'shortest gap of the schedule'} ${formatDuration(periodMs)}`;
   const needed = kind.neededMs?.(spec);
   const kindTimeout = needed === undefined || timeout !== undefined ? undefined : needed + KIND_TIMEOUT_MARGIN_MS;
   if (kindTimeout !== undefined && kindTimeout > periodMs) {
-    fail([], `a run needs ${formatDuration(needed!)}, so its timeout defaults to ${formatDuration(kindTimeout)}: more than the ${period}`);
+    fail(
+      [],
+      `a run needs ${formatDuration(needed!)}, so its timeout defaults to ${formatDuration(kindTimeout)}: more than the ${period}`,
+    );
   }
   if (needed !== undefined && timeout !== undefined && timeout < needed) {
-    fail(['timeout'], `timeout ${formatDuration(timeout)} is shorter than the ${formatDuration(needed)} a run needs: every run would time out`);
+    fail(
+      ['timeout'],
+      `timeout ${formatDuration(timeout)} is shorter than the ${formatDuration(needed)} a run needs: every run would time out`,
+    );
   }
   for (const label of Object.keys(labels).filter((l) => (kind.ownLabels?.(spec) ?? []).includes(l))) {
-    problems.push({ ...here(['labels', label], 'key'), message: `${prefix}label "${label}" is set on each sample by the check itself (${kind.describe(spec)})` });
+    problems.push({
+      ...here(['labels', label], 'key'),
+      message: `${prefix}label "${label}" is set on each sample by the check itself (${kind.describe(spec)})`,
+    });
   }
   if (timeout !== undefined && timeout > periodMs) {
     fail(['timeout'], `timeout ${formatDuration(timeout)} exceeds the ${period}`);
@@ -132,7 +179,14 @@ function loadCheck(
     describe: kind.describe(spec),
     schedule,
     // A schedule runs when it says unless the check itself asks for splay.
-    splayMs: schedule.kind === 'interval' ? ((splay ?? opts.defaults.splay) ? schedule.ms : 0) : splay === true ? Math.min(periodMs, CRON_SPLAY_CAP_MS) : 0,
+    splayMs:
+      schedule.kind === 'interval'
+        ? (splay ?? opts.defaults.splay)
+          ? schedule.ms
+          : 0
+        : splay === true
+          ? Math.min(periodMs, CRON_SPLAY_CAP_MS)
+          : 0,
     timeoutMs: timeout ?? kindTimeout ?? Math.min(opts.defaults.timeoutMs, periodMs),
     killGraceMs: killGrace ?? opts.defaults.killGraceMs,
     labels,
@@ -153,7 +207,13 @@ function duplicateNames(named: readonly Named[]): Problem[] {
   const problems: Problem[] = [];
   for (const c of named) {
     const seen = first.get(c.name);
-    if (seen) problems.push({ file: c.file, line: c.line, col: c.col, message: `check "${c.name}" is defined twice: at ${where(seen)} and here` });
+    if (seen)
+      problems.push({
+        file: c.file,
+        line: c.line,
+        col: c.col,
+        message: `check "${c.name}" is defined twice: at ${where(seen)} and here`,
+      });
     else first.set(c.name, c);
   }
   return problems;
@@ -173,7 +233,9 @@ function metricConflicts(checks: readonly CheckDef[]): Problem[] {
       for (const field of ['type', 'help'] as const) {
         if (seen.metric[field] !== metric[field]) {
           problems.push({
-            file: c.file, line: c.line, col: c.col,
+            file: c.file,
+            line: c.line,
+            col: c.col,
             message: `check "${c.name}": metric "${metric.name}" has ${field} ${JSON.stringify(metric[field])} here but ${JSON.stringify(seen.metric[field])} in check "${seen.check.name}" at ${where(seen.check)}`,
           });
         }

@@ -10,7 +10,13 @@ import path from 'node:path';
 import { ConfigError, fileErrorReason, type Problem } from '../errors.js';
 import { isSeq } from 'yaml';
 import { instanceProblem } from '../host.js';
-import { agentSchema, remoteWriteTextPaths, SCALAR_TEXT_PATHS, type AgentFileConfig, type ExporterFileConfig } from './agent-schema.js';
+import {
+  agentSchema,
+  remoteWriteTextPaths,
+  SCALAR_TEXT_PATHS,
+  type AgentFileConfig,
+  type ExporterFileConfig,
+} from './agent-schema.js';
 import type { CheckDef } from './check-def.js';
 import { expandDocument } from './env-vars.js';
 import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
@@ -18,7 +24,16 @@ import { loadChecks } from './load-checks.js';
 import type { FoundConfig } from './find-config.js';
 import { readTextFile } from './text-file.js';
 import { loadWebConfig, type WebConfig } from './web-config.js';
-import { dataOf, keepScalarText, locate, narrowTo, parseYaml, valueAt, type YamlPath, type YamlSource } from './yaml-source.js';
+import {
+  dataOf,
+  keepScalarText,
+  locate,
+  narrowTo,
+  parseYaml,
+  valueAt,
+  type YamlPath,
+  type YamlSource,
+} from './yaml-source.js';
 
 /**
  * The configuration as the schema outputs it (defaults filled in, durations in ms), with every
@@ -73,7 +88,14 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
     const parsed = agentSchema.safeParse(raw, { error: issueMessage, reportInput: true });
     if (syntax.length === 0) {
       if (!parsed.success) {
-        problems.push(...issuesToProblems(parsed.error.issues, { source, base: [], prefix: '', knownKeys: [...schemaKeys(agentSchema)] }));
+        problems.push(
+          ...issuesToProblems(parsed.error.issues, {
+            source,
+            base: [],
+            prefix: '',
+            knownKeys: [...schemaKeys(agentSchema)],
+          }),
+        );
       }
       // Checked even when the rest is invalid, so that every problem is found in one go.
       problems.push(...(await unreadableFiles(raw, dir, source, display, problems)));
@@ -84,14 +106,23 @@ export async function load(opts: LoadOptions): Promise<Loaded> {
     if (parsed.success) {
       const c = parsed.data;
       for (const label of Object.keys(c.labels).filter((l) => GROUPING_LABELS.includes(l))) {
-        problems.push({ ...locate(source, ['labels', label], 'key'), message: `label "${label}" is reserved: pushagent sets job, instance and check itself` });
+        problems.push({
+          ...locate(source, ['labels', label], 'key'),
+          message: `label "${label}" is reserved: pushagent sets job, instance and check itself`,
+        });
       }
       const instance = c.instance === undefined ? undefined : instanceProblem(c.instance);
       if (instance !== undefined) {
-        problems.push({ ...locate(source, ['instance']), message: `instance ${JSON.stringify(c.instance)} ${instance}; set this host's FQDN` });
+        problems.push({
+          ...locate(source, ['instance']),
+          message: `instance ${JSON.stringify(c.instance)} ${instance}; set this host's FQDN`,
+        });
       }
       if (c.job !== undefined && c.pushgateway?.job !== undefined && c.job !== c.pushgateway.job) {
-        problems.push({ ...locate(source, ['pushgateway', 'job']), message: `pushgateway.job "${c.pushgateway.job}" differs from job "${c.job}": every output carries one job label; set only \`job\`` });
+        problems.push({
+          ...locate(source, ['pushgateway', 'job']),
+          message: `pushgateway.job "${c.pushgateway.job}" differs from job "${c.job}": every output carries one job label; set only \`job\``,
+        });
       }
       config = configFrom(c, found.file, dir);
       if (config.exporter) config = { ...config, exporter: { ...config.exporter, web } };
@@ -132,16 +163,28 @@ function configFrom(c: AgentFileConfig, file: string | undefined, dir: string): 
  * validated), from the document itself so that they are checked even when the rest is invalid; a
  * value that already has a problem (a bad type, an unset variable, an unreadable file) is skipped.
  */
-async function localOutputs(raw: unknown, dir: string, source: YamlSource, display: (f: string) => string, known: readonly Problem[]): Promise<{ problems: Problem[]; web?: WebConfig }> {
+async function localOutputs(
+  raw: unknown,
+  dir: string,
+  source: YamlSource,
+  display: (f: string) => string,
+  known: readonly Problem[],
+): Promise<{ problems: Problem[]; web?: WebConfig }> {
   const located = (where: YamlPath): { at: ReturnType<typeof locate>; value: string } | undefined => {
     const value = valueAt(raw, where);
     const at = locate(source, where);
-    if (typeof value !== 'string' || value === '' || known.some((p) => p.file === at.file && p.line === at.line && p.col === at.col)) return undefined;
+    if (
+      typeof value !== 'string' ||
+      value === '' ||
+      known.some((p) => p.file === at.file && p.line === at.line && p.col === at.col)
+    )
+      return undefined;
     return { at, value };
   };
   const problems: Problem[] = [];
   const directory = located(['textfile', 'directory']);
-  if (directory) problems.push(...(await unwritableDirectory(path.resolve(dir, directory.value), directory.at, display)));
+  if (directory)
+    problems.push(...(await unwritableDirectory(path.resolve(dir, directory.value), directory.at, display)));
   const webFile = located(['exporter', 'web_config_file']);
   if (!webFile) return { problems };
   const loaded = await loadWebConfig(path.resolve(dir, webFile.value), display);
@@ -149,7 +192,11 @@ async function localOutputs(raw: unknown, dir: string, source: YamlSource, displ
 }
 
 /** A problem at `at` unless `dir` is a folder this process can create files in. */
-async function unwritableDirectory(dir: string, at: { file: string; line: number; col: number }, display: (f: string) => string): Promise<Problem[]> {
+async function unwritableDirectory(
+  dir: string,
+  at: { file: string; line: number; col: number },
+  display: (f: string) => string,
+): Promise<Problem[]> {
   let reason: string | undefined;
   try {
     if (!(await stat(dir)).isDirectory()) reason = 'not a directory';
@@ -157,7 +204,9 @@ async function unwritableDirectory(dir: string, at: { file: string; line: number
   } catch (err) {
     reason = fileErrorReason(err) === 'no such file' ? 'no such directory' : fileErrorReason(err);
   }
-  return reason === undefined ? [] : [{ ...at, message: `textfile.directory: cannot write files in ${display(dir)}: ${reason}` }];
+  return reason === undefined
+    ? []
+    : [{ ...at, message: `textfile.directory: cannot write files in ${display(dir)}: ${reason}` }];
 }
 
 /** Every `*_file` value of the config, as [its path in the document, the value]. */
@@ -175,7 +224,10 @@ function withAbsoluteFiles<T>(c: T, dir: string): T {
   if (c === null || typeof c !== 'object') return c;
   if (Array.isArray(c)) return c.map((v) => withAbsoluteFiles(v, dir)) as T;
   return Object.fromEntries(
-    Object.entries(c).map(([k, v]) => [k, k.endsWith('_file') && typeof v === 'string' ? path.resolve(dir, v) : withAbsoluteFiles(v, dir)]),
+    Object.entries(c).map(([k, v]) => [
+      k,
+      k.endsWith('_file') && typeof v === 'string' ? path.resolve(dir, v) : withAbsoluteFiles(v, dir),
+    ]),
   ) as T;
 }
 
@@ -196,7 +248,8 @@ async function unreadableFiles(
     if (known.some((p) => p.file === at.file && p.line === at.line && p.col === at.col)) continue;
     const file = path.resolve(dir, value);
     const reason = await unreadable(file);
-    if (reason !== undefined) problems.push({ ...at, message: `${where.join('.')}: cannot read ${display(file)}: ${reason}` });
+    if (reason !== undefined)
+      problems.push({ ...at, message: `${where.join('.')}: cannot read ${display(file)}: ${reason}` });
   }
   return problems;
 }
@@ -223,6 +276,7 @@ async function configText(
   const file = path.resolve(opts.cwd, opts.configFile);
   const read = await readTextFile(file);
   if (read.ok) return { found: { file, text: read.text }, problems: [] };
-  if (read.line !== undefined) return { problems: [{ file: display(file), line: read.line, col: 1, message: read.message }] };
+  if (read.line !== undefined)
+    return { problems: [{ file: display(file), line: read.line, col: 1, message: read.message }] };
   return { problems: [{ file: display(file), message: `cannot read the config file: ${read.message}` }] };
 }

@@ -45,7 +45,7 @@ export async function readTextFile(file: string): Promise<TextFile> {
     const now = notReadable(await handle.stat());
     if (now) return { ok: false, ...now };
     const chunks: Buffer[] = [];
-    for (let length = 0; ; ) {
+    for (let length = 0; ;) {
       // Up to one byte past the limit: enough to tell a file that grew past it since the stat.
       const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, MAX_FILE_BYTES + 1 - length));
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
@@ -55,7 +55,13 @@ export async function readTextFile(file: string): Promise<TextFile> {
       if (length > MAX_FILE_BYTES) return { ok: false, ...tooLarge(length) };
     }
     const decoded = decodeUtf8(Buffer.concat(chunks));
-    if (!decoded.ok) return { ok: false, code: 'refused', line: decoded.line, message: 'expected UTF-8 text, found bytes that are not UTF-8 on this line' };
+    if (!decoded.ok)
+      return {
+        ok: false,
+        code: 'refused',
+        line: decoded.line,
+        message: 'expected UTF-8 text, found bytes that are not UTF-8 on this line',
+      };
     return { ok: true, text: decoded.text };
   } catch (err) {
     return { ok: false, code: 'refused', message: fileErrorReason(err) };
@@ -79,7 +85,10 @@ function kindOf(st: Stats): string {
 }
 
 function tooLarge(bytes: number): Refusal {
-  return { code: 'refused', message: `is larger than the limit of ${MAX_FILE_BYTES / 1024 / 1024} MiB (${bytes} bytes)` };
+  return {
+    code: 'refused',
+    message: `is larger than the limit of ${MAX_FILE_BYTES / 1024 / 1024} MiB (${bytes} bytes)`,
+  };
 }
 
 async function openFailure(file: string, err: unknown): Promise<Refusal> {

@@ -16,7 +16,14 @@ import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
 import { locate, parseYaml } from './yaml-source.js';
 
 /** exporter-toolkit's client_auth_type values (RequireClientCert is its older name of RequireAnyClientCert). */
-const CLIENT_AUTH = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'RequireClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
+const CLIENT_AUTH = [
+  'NoClientCert',
+  'RequestClientCert',
+  'RequireAnyClientCert',
+  'RequireClientCert',
+  'VerifyClientCertIfGiven',
+  'RequireAndVerifyClientCert',
+] as const;
 export type ClientAuth = Exclude<(typeof CLIENT_AUTH)[number], 'RequireClientCert'>;
 
 const TLS_VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
@@ -52,7 +59,9 @@ const HEADERS: Readonly<Record<string, readonly string[] | undefined>> = {
 const BCRYPT_RE = /^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/;
 
 const oneOf = <T extends string>(what: string, values: readonly T[]) =>
-  z.enum(values as [T, ...T[]], { error: (iss) => `expected ${what}: one of ${values.join(', ')}; got ${describeValue(iss.input)}` });
+  z.enum(values as [T, ...T[]], {
+    error: (iss) => `expected ${what}: one of ${values.join(', ')}; got ${describeValue(iss.input)}`,
+  });
 
 const tlsServerConfig = z
   .strictObject({
@@ -71,13 +80,21 @@ const tlsServerConfig = z
     curve_preferences: z.array(oneOf('a curve', Object.keys(CURVES) as (keyof typeof CURVES)[])).optional(),
   })
   .superRefine((t, ctx) => {
-    if ((t.cert_file === undefined) === (t.cert === undefined)) ctx.addIssue({ code: 'custom', message: 'expected exactly one of cert_file or cert' });
-    if ((t.key_file === undefined) === (t.key === undefined)) ctx.addIssue({ code: 'custom', message: 'expected exactly one of key_file or key' });
-    if (t.client_ca_file !== undefined && t.client_ca !== undefined) ctx.addIssue({ code: 'custom', message: 'expected one of client_ca_file or client_ca, not both' });
+    if ((t.cert_file === undefined) === (t.cert === undefined))
+      ctx.addIssue({ code: 'custom', message: 'expected exactly one of cert_file or cert' });
+    if ((t.key_file === undefined) === (t.key === undefined))
+      ctx.addIssue({ code: 'custom', message: 'expected exactly one of key_file or key' });
+    if (t.client_ca_file !== undefined && t.client_ca !== undefined)
+      ctx.addIssue({ code: 'custom', message: 'expected one of client_ca_file or client_ca, not both' });
     if ((t.client_ca_file !== undefined || t.client_ca !== undefined) && t.client_auth_type === 'NoClientCert') {
-      ctx.addIssue({ code: 'custom', path: ['client_auth_type'], message: 'a client CA is configured but client_auth_type is NoClientCert (set RequireAndVerifyClientCert)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['client_auth_type'],
+        message: 'a client CA is configured but client_auth_type is NoClientCert (set RequireAndVerifyClientCert)',
+      });
     }
-    if (TLS_ORDER.indexOf(t.min_version) > TLS_ORDER.indexOf(t.max_version)) ctx.addIssue({ code: 'custom', path: ['min_version'], message: 'min_version is above max_version' });
+    if (TLS_ORDER.indexOf(t.min_version) > TLS_ORDER.indexOf(t.max_version))
+      ctx.addIssue({ code: 'custom', path: ['min_version'], message: 'min_version is above max_version' });
   });
 const TLS_ORDER = Object.keys(TLS_VERSIONS);
 
@@ -87,16 +104,32 @@ export const webConfigSchema = z.strictObject({
     .strictObject({
       // Accepted for compatibility; pushagent serves HTTP/1.1.
       http2: z.boolean().default(true),
-      headers: z.record(z.string(), z.string()).default({}).superRefine((h, ctx) => {
-        for (const [name, value] of Object.entries(h)) {
-          if (!(name in HEADERS)) ctx.addIssue({ code: 'custom', path: [name], message: `HTTP header "${name}" cannot be configured (only ${Object.keys(HEADERS).join(', ')})` });
-          else if (HEADERS[name] && !HEADERS[name].includes(value)) ctx.addIssue({ code: 'custom', path: [name], message: `expected one of ${HEADERS[name].join(', ')} for ${name}, got ${JSON.stringify(value)}` });
-        }
-      }),
+      headers: z
+        .record(z.string(), z.string())
+        .default({})
+        .superRefine((h, ctx) => {
+          for (const [name, value] of Object.entries(h)) {
+            if (!(name in HEADERS))
+              ctx.addIssue({
+                code: 'custom',
+                path: [name],
+                message: `HTTP header "${name}" cannot be configured (only ${Object.keys(HEADERS).join(', ')})`,
+              });
+            else if (HEADERS[name] && !HEADERS[name].includes(value))
+              ctx.addIssue({
+                code: 'custom',
+                path: [name],
+                message: `expected one of ${HEADERS[name].join(', ')} for ${name}, got ${JSON.stringify(value)}`,
+              });
+          }
+        }),
     })
     .optional(),
   basic_auth_users: z
-    .record(nonEmptyString, z.string().regex(BCRYPT_RE, { error: 'expected a bcrypt hash ($2y$10$... as `htpasswd -nBC 10 ""` prints it)' }))
+    .record(
+      nonEmptyString,
+      z.string().regex(BCRYPT_RE, { error: 'expected a bcrypt hash ($2y$10$... as `htpasswd -nBC 10 ""` prints it)' }),
+    )
     .optional(),
   rate_limit: z.strictObject({ interval: duration, burst: z.int().min(0) }).optional(),
 });
@@ -127,7 +160,10 @@ export interface WebTls {
  * Reads and validates `file` (absolute). Undefined with no problems when it cannot be read: the
  * loader reports that at the `web_config_file` key itself.
  */
-export async function loadWebConfig(file: string, display: (f: string) => string): Promise<{ web?: WebConfig; problems: Problem[] }> {
+export async function loadWebConfig(
+  file: string,
+  display: (f: string) => string,
+): Promise<{ web?: WebConfig; problems: Problem[] }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -138,33 +174,53 @@ export async function loadWebConfig(file: string, display: (f: string) => string
   if (problems.length > 0) return { problems };
   const parsed = webConfigSchema.safeParse(source.doc.toJS() ?? {}, { error: issueMessage, reportInput: true });
   if (!parsed.success) {
-    return { problems: issuesToProblems(parsed.error.issues, { source, base: [], prefix: '', knownKeys: [...schemaKeys(webConfigSchema)] }) };
+    return {
+      problems: issuesToProblems(parsed.error.issues, {
+        source,
+        base: [],
+        prefix: '',
+        knownKeys: [...schemaKeys(webConfigSchema)],
+      }),
+    };
   }
   const c = parsed.data;
   const dir = path.dirname(file);
   const out: Problem[] = [];
   /** A file of the TLS section, relative to the web config's folder, read now; a problem where it is named. */
-  const pem = async (key: 'cert_file' | 'key_file' | 'client_ca_file', inline: string | undefined): Promise<string | undefined> => {
+  const pem = async (
+    key: 'cert_file' | 'key_file' | 'client_ca_file',
+    inline: string | undefined,
+  ): Promise<string | undefined> => {
     const name = c.tls_server_config?.[key];
     if (name === undefined) return inline;
     const abs = path.resolve(dir, name);
     try {
       return await readFile(abs, 'utf8');
     } catch (err) {
-      out.push({ ...locate(source, ['tls_server_config', key]), message: `tls_server_config.${key}: cannot read ${display(abs)}: ${fileErrorReason(err)}` });
+      out.push({
+        ...locate(source, ['tls_server_config', key]),
+        message: `tls_server_config.${key}: cannot read ${display(abs)}: ${fileErrorReason(err)}`,
+      });
       return undefined;
     }
   };
   let tls: WebTls | undefined;
   const t = c.tls_server_config;
   if (t) {
-    const [cert, key, ca] = [await pem('cert_file', t.cert), await pem('key_file', t.key), await pem('client_ca_file', t.client_ca)];
+    const [cert, key, ca] = [
+      await pem('cert_file', t.cert),
+      await pem('key_file', t.key),
+      await pem('client_ca_file', t.client_ca),
+    ];
     if (out.length > 0 || cert === undefined || key === undefined) return { problems: out };
     try {
       createSecureContext({ cert, key, ...(ca === undefined ? {} : { ca }) });
     } catch (err) {
       const at = t.cert_file !== undefined ? 'cert_file' : 'cert';
-      out.push({ ...locate(source, ['tls_server_config', at]), message: `tls_server_config: cannot use the certificate, key or client CA: ${(err as Error).message}` });
+      out.push({
+        ...locate(source, ['tls_server_config', at]),
+        message: `tls_server_config: cannot use the certificate, key or client CA: ${(err as Error).message}`,
+      });
       return { problems: out };
     }
     tls = {

@@ -48,7 +48,15 @@ export function dataOf(source: YamlSource): { data: unknown; problems: Problem[]
         return visit.BREAK;
       },
     });
-    return { data: undefined, problems: [{ ...positionOf(source, at), message: `invalid YAML: ${err.message} (aliases may expand to at most ${MAX_ALIAS_COUNT} nodes each)` }] };
+    return {
+      data: undefined,
+      problems: [
+        {
+          ...positionOf(source, at),
+          message: `invalid YAML: ${err.message} (aliases may expand to at most ${MAX_ALIAS_COUNT} nodes each)`,
+        },
+      ],
+    };
   }
 }
 
@@ -96,7 +104,8 @@ export function locate(source: YamlSource, path: YamlPath, at: 'key' | 'value' =
 export function keepScalarText(source: YamlSource, paths: readonly YamlPath[]): void {
   for (const path of paths) {
     const node = source.doc.getIn(path, true);
-    if (isScalar(node) && ['number', 'bigint', 'boolean'].includes(typeof node.value) && node.source !== undefined) node.value = node.source;
+    if (isScalar(node) && ['number', 'bigint', 'boolean'].includes(typeof node.value) && node.source !== undefined)
+      node.value = node.source;
   }
 }
 

@@ -40,9 +40,21 @@ export function endFamilies(end: JobEnd): MetricFamily[] {
     startTime(end),
     ...expected(end),
     gauge('pushagent_job_last_run_timestamp_seconds', 'When the job last ended, successfully or not (Unix time).', at),
-    gauge('pushagent_job_duration_seconds', 'How long the last run of the job took, in seconds.', seconds(end.endedAtMs - end.startedAtMs)),
-    gauge('pushagent_job_exit_code', 'Exit status of the last run: its exit code, 128+N when killed by signal N, 126/127 when it could not be started.', end.status),
-    gauge('pushagent_job_success', 'Whether the last run of the job succeeded (exit code 0): 1, or 0.', success ? 1 : 0),
+    gauge(
+      'pushagent_job_duration_seconds',
+      'How long the last run of the job took, in seconds.',
+      seconds(end.endedAtMs - end.startedAtMs),
+    ),
+    gauge(
+      'pushagent_job_exit_code',
+      'Exit status of the last run: its exit code, 128+N when killed by signal N, 126/127 when it could not be started.',
+      end.status,
+    ),
+    gauge(
+      'pushagent_job_success',
+      'Whether the last run of the job succeeded (exit code 0): 1, or 0.',
+      success ? 1 : 0,
+    ),
     success
       ? gauge('pushagent_job_last_success_timestamp_seconds', 'When the job last ended successfully (Unix time).', at)
       : gauge('pushagent_job_last_failure_timestamp_seconds', 'When the job last ended in failure (Unix time).', at),
@@ -50,14 +62,28 @@ export function endFamilies(end: JobEnd): MetricFamily[] {
 }
 
 function running(value: 0 | 1): MetricFamily {
-  return gauge('pushagent_job_running', 'Whether the job is running now (1, pushed at its start with --start-push) or not (0).', value);
+  return gauge(
+    'pushagent_job_running',
+    'Whether the job is running now (1, pushed at its start with --start-push) or not (0).',
+    value,
+  );
 }
 
 function startTime(start: JobStart): MetricFamily {
-  return gauge('pushagent_job_start_timestamp_seconds', 'When the last run of the job started (Unix time).', seconds(start.startedAtMs));
+  return gauge(
+    'pushagent_job_start_timestamp_seconds',
+    'When the last run of the job started (Unix time).',
+    seconds(start.startedAtMs),
+  );
 }
 
 function expected(start: JobStart): MetricFamily[] {
   if (start.expectedIntervalMs === undefined) return [];
-  return [gauge('pushagent_job_expected_interval_seconds', 'How often the job is expected to succeed (--expect-every), in seconds.', seconds(start.expectedIntervalMs))];
+  return [
+    gauge(
+      'pushagent_job_expected_interval_seconds',
+      'How often the job is expected to succeed (--expect-every), in seconds.',
+      seconds(start.expectedIntervalMs),
+    ),
+  ];
 }

@@ -25,7 +25,9 @@ export function jobMetrics(text: string, reservedLabels: readonly string[]): Job
     const r = parsePrometheusText(lines.join('\n'));
     if (r.ok) return { families: checked(r.value, reservedLabels, dropped), dropped };
     if (r.line === undefined || dropped.length >= MAX_INVALID_LINES) {
-      dropped.push(`${r.line === undefined ? '' : `line ${r.line}: `}${r.message}; more than ${MAX_INVALID_LINES} invalid lines: nothing of the file is pushed`);
+      dropped.push(
+        `${r.line === undefined ? '' : `line ${r.line}: `}${r.message}; more than ${MAX_INVALID_LINES} invalid lines: nothing of the file is pushed`,
+      );
       return { families: [], dropped };
     }
     dropped.push(`line ${r.line}: ${r.message}`);
@@ -43,10 +45,16 @@ function checked(families: readonly MetricFamily[], reserved: readonly string[],
     }
     const samples = family.samples.filter((s) => {
       const label = reserved.find((l) => l in s.labels);
-      if (label !== undefined) dropped.push(`${s.name}: label "${label}" is reserved: pushagent sets ${reserved.join(', ')} itself`);
+      if (label !== undefined)
+        dropped.push(`${s.name}: label "${label}" is reserved: pushagent sets ${reserved.join(', ')} itself`);
       return label === undefined;
     });
-    if (samples.length > 0) kept.push({ ...family, help: family.help || `Metric ${family.name} written by a batch job run by pushagent exec.`, samples });
+    if (samples.length > 0)
+      kept.push({
+        ...family,
+        help: family.help || `Metric ${family.name} written by a batch job run by pushagent exec.`,
+        samples,
+      });
   }
   return kept;
 }

@@ -88,8 +88,15 @@ function spawnJob(spec: JobSpec) {
 
 /** The shell's statuses for a command it cannot run: 127 not found, 126 found but not runnable. */
 function notStarted(code: string | undefined, message: string, file: string): JobOutcome {
-  if (code === 'ENOENT') return { kind: 'not-started', status: 127, reason: `cannot run ${file}: no such file or directory`, timedOut: false };
-  if (code === 'EACCES') return { kind: 'not-started', status: 126, reason: `cannot run ${file}: permission denied`, timedOut: false };
+  if (code === 'ENOENT')
+    return {
+      kind: 'not-started',
+      status: 127,
+      reason: `cannot run ${file}: no such file or directory`,
+      timedOut: false,
+    };
+  if (code === 'EACCES')
+    return { kind: 'not-started', status: 126, reason: `cannot run ${file}: permission denied`, timedOut: false };
   return { kind: 'not-started', status: 126, reason: `cannot run ${file}: ${message}`, timedOut: false };
 }
 

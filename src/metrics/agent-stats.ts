@@ -48,14 +48,26 @@ export class AgentStats {
         { name: 'pushagent_build_info', labels: { version: this.#version }, value: 1 },
       ]),
       counter('pushagent_check_runs_total', 'Check runs by result (success, failure, timeout).', this.#runs),
-      counter('pushagent_check_skipped_slots_total', 'Scheduled runs skipped because the previous run of the check was still going.', this.#skipped),
-      counter('pushagent_pushes_total', 'Push attempts by gateway and outcome (success, retry, rejected).', this.#pushes),
+      counter(
+        'pushagent_check_skipped_slots_total',
+        'Scheduled runs skipped because the previous run of the check was still going.',
+        this.#skipped,
+      ),
+      counter(
+        'pushagent_pushes_total',
+        'Push attempts by gateway and outcome (success, retry, rejected).',
+        this.#pushes,
+      ),
       counter('pushagent_reloads_total', 'Configuration reloads (SIGHUP) by result.', this.#reloads),
       family(
         'pushagent_check_lateness_seconds',
         'gauge',
         'How late the last run of the check started after its scheduled time, in seconds.',
-        [...this.#lateness].map(([check, value]) => ({ name: 'pushagent_check_lateness_seconds', labels: { check }, value })),
+        [...this.#lateness].map(([check, value]) => ({
+          name: 'pushagent_check_lateness_seconds',
+          labels: { check },
+          value,
+        })),
       ),
     ].filter((f) => f.samples.length > 0);
   }
@@ -73,5 +85,10 @@ function family(name: string, type: MetricFamily['type'], help: string, samples:
 }
 
 function counter(name: string, help: string, c: Counter): MetricFamily {
-  return family(name, 'counter', help, [...c.values()].map((e) => ({ name, labels: { ...e.labels }, value: e.value })));
+  return family(
+    name,
+    'counter',
+    help,
+    [...c.values()].map((e) => ({ name, labels: { ...e.labels }, value: e.value })),
+  );
 }

@@ -13,11 +13,18 @@ export function withLabels(families: readonly MetricFamily[], extra: Labels, res
     const samples = [];
     for (const s of f.samples) {
       const bad = Object.keys(s.labels).find((l) => reserved.includes(l));
-      if (bad !== undefined) return { ok: false, reason: `output: label "${bad}" of ${s.name} is reserved for the grouping key (${reserved.join(', ')})` };
+      if (bad !== undefined)
+        return {
+          ok: false,
+          reason: `output: label "${bad}" of ${s.name} is reserved for the grouping key (${reserved.join(', ')})`,
+        };
       for (const [name, value] of Object.entries(extra)) {
         const own = s.labels[name];
         if (own !== undefined && own !== value) {
-          return { ok: false, reason: `output: ${s.name} sets label ${name}="${own}" but the check's labels set ${name}="${value}"` };
+          return {
+            ok: false,
+            reason: `output: ${s.name} sets label ${name}="${own}" but the check's labels set ${name}="${value}"`,
+          };
         }
       }
       samples.push({ ...s, labels: { ...s.labels, ...extra } });

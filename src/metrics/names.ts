@@ -21,4 +21,6 @@ export const OWN_PREFIX = 'pushagent_';
 export const GATEWAY_METRIC_NAMES: readonly string[] = ['push_time_seconds', 'push_failure_time_seconds'];
 
 /** A metric name a check may declare: a valid one outside pushagent's own prefix and not one the gateway sets. */
-export const CHECK_METRIC_NAME_RE = new RegExp(`^(?!${OWN_PREFIX})(?!(?:${GATEWAY_METRIC_NAMES.join('|')})$)${METRIC_NAME_RE.source.slice(1)}`);
+export const CHECK_METRIC_NAME_RE = new RegExp(
+  `^(?!${OWN_PREFIX})(?!(?:${GATEWAY_METRIC_NAMES.join('|')})$)${METRIC_NAME_RE.source.slice(1)}`,
+);

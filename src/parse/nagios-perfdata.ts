@@ -72,7 +72,9 @@ export function parsePerfDatum(label: string, fields: string, item: string): Par
   const where = `perfdata ${quote(item)}`;
   const parts = fields.split(';');
   if (parts.length > FIELDS.length) {
-    return fail(`${where}: expected at most 5 fields separated by ";" (value[UOM];warn;crit;min;max), got ${parts.length}`);
+    return fail(
+      `${where}: expected at most 5 fields separated by ";" (value[UOM];warn;crit;min;max), got ${parts.length}`,
+    );
   }
   const [valueText = '', warn = '', crit = '', min = '', max = ''] = parts;
 
@@ -81,7 +83,9 @@ export function parsePerfDatum(label: string, fields: string, item: string): Par
   const [, number = '', uom = ''] = match;
   const unit = UNITS.get(uom);
   if (unit === undefined && /^,\d/.test(uom)) {
-    return fail(`${where}: expected a number with a decimal point (the C locale), got ${quote(valueText.split(/[^-+\d.,eE]/)[0] ?? valueText)}`);
+    return fail(
+      `${where}: expected a number with a decimal point (the C locale), got ${quote(valueText.split(/[^-+\d.,eE]/)[0] ?? valueText)}`,
+    );
   }
   if (unit === undefined) {
     return fail(`${where}: expected a unit of ${UOM_NAMES.join(', ')} or none, got ${quote(uom)}`);
@@ -101,7 +105,15 @@ export function parsePerfDatum(label: string, fields: string, item: string): Par
   const high = bound(max, unit, where, 'max');
   if (!high.ok) return high;
 
-  return ok({ label, unit: unit.unit, value: value.value, warning: warning.value, critical: critical.value, min: low.value, max: high.value });
+  return ok({
+    label,
+    unit: unit.unit,
+    value: value.value,
+    warning: warning.value,
+    critical: critical.value,
+    min: low.value,
+    max: high.value,
+  });
 }
 
 /** warn and crit: empty, a plain number (kept) or a range (valid, but not a single number: dropped). */
@@ -112,13 +124,16 @@ function threshold(text: string, unit: Unit, where: string, field: string): Pars
   const [, start, end] = range ?? [];
   const bounded = start !== undefined && start !== '~' && end !== undefined;
   if (range && /\d/.test(text) && !(bounded && Number(start) > Number(end))) return ok(undefined);
-  return fail(`${where}: expected ${field} to be a number or a range ([@][start:]end, start <= end, start may be ~), got ${quote(text)}`);
+  return fail(
+    `${where}: expected ${field} to be a number or a range ([@][start:]end, start <= end, start may be ~), got ${quote(text)}`,
+  );
 }
 
 /** min and max: empty or a number, in the value's unit. */
 function bound(text: string, unit: Unit, where: string, field: string): ParseResult<number | undefined> {
   if (text === '') return ok(undefined);
-  if (!NUMBER_RE.test(text)) return fail(`${where}: expected ${field} to be a number (in the value's unit, without it), got ${quote(text)}`);
+  if (!NUMBER_RE.test(text))
+    return fail(`${where}: expected ${field} to be a number (in the value's unit, without it), got ${quote(text)}`);
   return toBase(text, unit, where, field);
 }
 
@@ -134,7 +149,8 @@ function toBase(text: string, unit: Unit, where: string, field: string): ParseRe
   } else {
     value = Number(text) * (unit.factor ?? 1);
   }
-  if (!Number.isFinite(value)) return fail(`${where}: expected ${field} within the range of a double, got ${quote(text)}`);
+  if (!Number.isFinite(value))
+    return fail(`${where}: expected ${field} within the range of a double, got ${quote(text)}`);
   return ok(value === 0 ? 0 : value);
 }
 

@@ -56,7 +56,11 @@ export function parseNagiosOutput(stdout: string): ParseResult<NagiosOutput> {
       if (!datum.ok) return { ok: false, line: segment.line, message: datum.message };
       const earlier = seen.get(item.label);
       if (earlier !== undefined) {
-        return { ok: false, line: segment.line, message: `expected each perfdata label once, got ${quote(item.label)} again (first on line ${earlier})` };
+        return {
+          ok: false,
+          line: segment.line,
+          message: `expected each perfdata label once, got ${quote(item.label)} again (first on line ${earlier})`,
+        };
       }
       seen.set(item.label, segment.line);
       perfdata.push(datum.value);
@@ -85,7 +89,11 @@ function readItems(text: string): ParseResult<RawItem[]> {
       i += 1;
       for (;;) {
         const close = text.indexOf("'", i);
-        if (close < 0) return { ok: false, message: `expected a closing ' after the perfdata label, got ${quote(text.slice(start))}` };
+        if (close < 0)
+          return {
+            ok: false,
+            message: `expected a closing ' after the perfdata label, got ${quote(text.slice(start))}`,
+          };
         label += text.slice(i, close);
         i = close + 1;
         if (text.charAt(i) !== "'") break;
@@ -97,9 +105,13 @@ function readItems(text: string): ParseResult<RawItem[]> {
       label = text.slice(start, i);
     }
     if (text.charAt(i) !== '=') {
-      return { ok: false, message: `expected perfdata as 'label'=value[UOM];warn;crit;min;max, got ${quote(token(text, start))}` };
+      return {
+        ok: false,
+        message: `expected perfdata as 'label'=value[UOM];warn;crit;min;max, got ${quote(token(text, start))}`,
+      };
     }
-    if (label === '') return { ok: false, message: `expected a perfdata label before "=", got none in ${quote(token(text, start))}` };
+    if (label === '')
+      return { ok: false, message: `expected a perfdata label before "=", got none in ${quote(token(text, start))}` };
     const fieldsStart = i + 1;
     i = fieldsStart;
     while (i < text.length && !isBlank(text.charAt(i))) i += 1;
@@ -156,11 +168,18 @@ export function nagiosFamilies(state: number, perfdata: readonly PerfDatum[]): M
     if (datum.value === undefined) continue;
     const cls = CLASSES[datum.unit];
     const labels = { label: datum.label };
-    add(cls.name, datum.unit === 'counter' ? 'counter' : 'gauge', `Nagios plugin performance data ${cls.what}, by perfdata label.`, labels, datum.value);
+    add(
+      cls.name,
+      datum.unit === 'counter' ? 'counter' : 'gauge',
+      `Nagios plugin performance data ${cls.what}, by perfdata label.`,
+      labels,
+      datum.value,
+    );
     const of = cls.unit === '' ? 'nagios_perfdata or nagios_perfdata_total' : cls.name;
     for (const [field, what] of Object.entries(COMPANIONS) as [keyof typeof COMPANIONS, string][]) {
       const value = datum[field];
-      if (value !== undefined) add(`nagios_perfdata_${field}${cls.unit}`, 'gauge', `${what} of ${of}, by perfdata label.`, labels, value);
+      if (value !== undefined)
+        add(`nagios_perfdata_${field}${cls.unit}`, 'gauge', `${what} of ${of}, by perfdata label.`, labels, value);
     }
   }
   return [...families].map(([name, f]) => ({ name, type: f.type, help: f.help, samples: f.samples }));

@@ -43,7 +43,8 @@ export interface PingRun {
 
 const HEADER_RE = /^--- (.*) ping statistics ---$/;
 const COUNTS_RE = /^(\d+) packets transmitted, (\d+) (?:packets )?received(.*)$/;
-const RTT_RE = /^(?:rtt|round-trip) min\/avg\/max(\/(?:mdev|stddev))? = ([\d.]+)\/([\d.]+)\/([\d.]+)(?:\/([\d.]+))? ms(.*)$/;
+const RTT_RE =
+  /^(?:rtt|round-trip) min\/avg\/max(\/(?:mdev|stddev))? = ([\d.]+)\/([\d.]+)\/([\d.]+)(?:\/([\d.]+))? ms(.*)$/;
 /** What may follow the times, or stand alone after the counts: packets in flight, flood/adaptive gaps. */
 const EXTRA_RE = /^(?:pipe \d+|ipg\/ewma [\d.]+\/[\d.]+ ms)$/;
 const DECIMAL_RE = new RegExp(`^${UNSIGNED_DECIMAL}$`);
@@ -70,27 +71,44 @@ export function readPingRun(run: PingRun): ParseResult<PingSummary> {
 export function parsePingSummary(stdout: string): ParseResult<PingSummary> {
   const lines = stdout.replace(/\r\n/g, '\n').split('\n');
   const headers = lines.flatMap((l, i) => (HEADER_RE.test(l) ? [i] : []));
-  if (headers.length === 0) return { ok: false, message: `expected ping's statistics ("--- HOST ping statistics ---"), found ${describeOutput(stdout)}` };
-  if (headers.length > 1) return { ok: false, message: `expected one statistics block, found ${headers.length}`, line: headers[1]! + 1 };
+  if (headers.length === 0)
+    return {
+      ok: false,
+      message: `expected ping's statistics ("--- HOST ping statistics ---"), found ${describeOutput(stdout)}`,
+    };
+  if (headers.length > 1)
+    return { ok: false, message: `expected one statistics block, found ${headers.length}`, line: headers[1]! + 1 };
   const start = headers[0]!;
-  const rest = lines.slice(start + 1).map((text, i) => ({ text: text.trimEnd(), line: start + 2 + i })).filter((l) => l.text !== '');
+  const rest = lines
+    .slice(start + 1)
+    .map((text, i) => ({ text: text.trimEnd(), line: start + 2 + i }))
+    .filter((l) => l.text !== '');
 
   const [countsLine, ...after] = rest;
   const counts = countsLine && COUNTS_RE.exec(countsLine.text);
   if (!countsLine || !counts) {
-    return { ok: false, message: `expected "N packets transmitted, N received, ..." after the statistics header, found ${countsLine ? quote(countsLine.text) : 'nothing'}`, line: countsLine?.line ?? start + 2 };
+    return {
+      ok: false,
+      message: `expected "N packets transmitted, N received, ..." after the statistics header, found ${countsLine ? quote(countsLine.text) : 'nothing'}`,
+      line: countsLine?.line ?? start + 2,
+    };
   }
   const transmitted = Number(counts[1]);
   const received = Number(counts[2]);
   if (transmitted === 0) return { ok: false, message: 'ping transmitted no packets', line: countsLine.line };
-  if (received > transmitted) return { ok: false, message: `ping counted ${received} replies to ${transmitted} requests`, line: countsLine.line };
+  if (received > transmitted)
+    return { ok: false, message: `ping counted ${received} replies to ${transmitted} requests`, line: countsLine.line };
   const tail = readCountsTail(counts[3]!);
   if (!tail.ok) return { ...tail, line: countsLine.line };
   const { duplicates, errors, lossPercent } = tail.value;
   // The printed percentage is rounded differently by each ping; it only confirms the counts were read right.
   const loss = ((transmitted - received) * 100) / transmitted;
   if (lossPercent === undefined || Math.abs(lossPercent - loss) >= 1) {
-    return { ok: false, message: `expected a packet loss of ${round(loss)}% for ${received} of ${transmitted} replies, ping printed ${lossPercent === undefined ? 'none' : `${lossPercent}%`}`, line: countsLine.line };
+    return {
+      ok: false,
+      message: `expected a packet loss of ${round(loss)}% for ${received} of ${transmitted} replies, ping printed ${lossPercent === undefined ? 'none' : `${lossPercent}%`}`,
+      line: countsLine.line,
+    };
   }
 
   let rtt: PingRtt | undefined;
@@ -111,11 +129,14 @@ export function parsePingSummary(stdout: string): ParseResult<PingSummary> {
 }
 
 /** `, +1 duplicates, +2 errors, 0% packet loss, time 2003ms` and the other pings' variants. */
-function readCountsTail(tail: string): ParseResult<{ duplicates: number; errors: number; lossPercent: number | undefined }> {
+function readCountsTail(
+  tail: string,
+): ParseResult<{ duplicates: number; errors: number; lossPercent: number | undefined }> {
   let duplicates = 0;
   let errors = 0;
   let lossPercent: number | undefined;
-  if (tail !== '' && !tail.startsWith(', ')) return { ok: false, message: `unexpected text after the received count: ${quote(tail)}` };
+  if (tail !== '' && !tail.startsWith(', '))
+    return { ok: false, message: `unexpected text after the received count: ${quote(tail)}` };
   for (const part of tail === '' ? [] : tail.slice(2).split(', ')) {
     let m: RegExpExecArray | null;
     if ((m = /^\+?(\d+) duplicates$/.exec(part))) duplicates = Number(m[1]);
@@ -132,15 +153,23 @@ function readCountsTail(tail: string): ParseResult<{ duplicates: number; errors:
 
 function readRtt(m: RegExpExecArray): ParseResult<PingRtt> {
   const [, fourth, min, avg, max, stddev, suffix] = m;
-  if ((fourth === undefined) !== (stddev === undefined)) return { ok: false, message: `round-trip line: expected ${fourth ? 4 : 3} times, got ${fourth ? 3 : 4}` };
+  if ((fourth === undefined) !== (stddev === undefined))
+    return { ok: false, message: `round-trip line: expected ${fourth ? 4 : 3} times, got ${fourth ? 3 : 4}` };
   const times = [min!, avg!, max!, ...(stddev === undefined ? [] : [stddev])];
   const bad = times.find((t) => !DECIMAL_RE.test(t));
   if (bad !== undefined) return { ok: false, message: `round-trip line: expected a time in ms, got ${quote(bad)}` };
-  if (suffix !== '' && !suffix!.replace(/^, /, '').split(', ').every((part) => EXTRA_RE.test(part))) {
+  if (
+    suffix !== '' &&
+    !suffix!
+      .replace(/^, /, '')
+      .split(', ')
+      .every((part) => EXTRA_RE.test(part))
+  ) {
     return { ok: false, message: `round-trip line: unexpected ${quote(suffix!)}` };
   }
   const [lo, mid, hi, sd] = times.map(msToSeconds);
-  if (!(lo! <= mid! && mid! <= hi!)) return { ok: false, message: `round-trip line: expected min <= avg <= max, got ${min}/${avg}/${max} ms` };
+  if (!(lo! <= mid! && mid! <= hi!))
+    return { ok: false, message: `round-trip line: expected min <= avg <= max, got ${min}/${avg}/${max} ms` };
   return { ok: true, value: { min: lo!, avg: mid!, max: hi!, ...(sd !== undefined && { stddev: sd }) } };
 }
 

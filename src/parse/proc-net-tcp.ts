@@ -58,20 +58,33 @@ export function parseProcNetTcp(text: string, opts: ProcNetTcpOptions = {}): Par
   const lines = text.split('\n');
   // The file ends with a line feed: the empty string after it is not a line.
   if (lines.at(-1) === '') lines.pop();
-  if (lines.length === 0) return { ok: false, line: 1, message: 'expected the header line "sl local_address rem_address st ..." of /proc/net/tcp or tcp6, got empty input' };
+  if (lines.length === 0)
+    return {
+      ok: false,
+      line: 1,
+      message:
+        'expected the header line "sl local_address rem_address st ..." of /proc/net/tcp or tcp6, got empty input',
+    };
   if (!HEADER.test(lines[0]!)) {
-    return { ok: false, line: 1, message: `expected the header line "sl local_address rem_address st ..." of /proc/net/tcp or tcp6, got ${quote(lines[0]!.trim())}` };
+    return {
+      ok: false,
+      line: 1,
+      message: `expected the header line "sl local_address rem_address st ..." of /proc/net/tcp or tcp6, got ${quote(lines[0]!.trim())}`,
+    };
   }
   const counts = zeroCounts();
   for (let i = 1; i < lines.length; i++) {
     const fields = lines[i]!.trim().split(/\s+/, 4);
     const [slot, local, remote, st] = fields;
     const fail = (message: string): ParseResult<TcpStateCounts> => ({ ok: false, line: i + 1, message });
-    if (slot === undefined || !SLOT.test(slot)) return fail(`expected a socket line starting with its slot number and ":", got ${quote(lines[i]!.trim())}`);
+    if (slot === undefined || !SLOT.test(slot))
+      return fail(`expected a socket line starting with its slot number and ":", got ${quote(lines[i]!.trim())}`);
     const port = local === undefined ? null : ADDRESS.exec(local);
     if (!port) return fail(`expected the local address as HEXADDR:HEXPORT, got ${quote(local ?? '')}`);
-    if (remote === undefined || !ADDRESS.test(remote)) return fail(`expected the remote address as HEXADDR:HEXPORT, got ${quote(remote ?? '')}`);
-    if (st === undefined || !STATE.test(st)) return fail(`expected the state as two hex digits, got ${quote(st ?? '')}`);
+    if (remote === undefined || !ADDRESS.test(remote))
+      return fail(`expected the remote address as HEXADDR:HEXPORT, got ${quote(remote ?? '')}`);
+    if (st === undefined || !STATE.test(st))
+      return fail(`expected the state as two hex digits, got ${quote(st ?? '')}`);
     const state = TCP_STATES[Number.parseInt(st, 16) - 1];
     if (state === undefined) return fail(`unknown TCP state 0x${st.toUpperCase()}: expected 01 to 0C`);
     if (opts.ports && !opts.ports.has(Number.parseInt(port[1]!, 16))) continue;

@@ -64,7 +64,10 @@ function seriesOf(family: LinedFamily, problems: LineProblem[]): Series[] {
   family.samples.forEach((sample, i) => {
     const line = family.lines[i]!;
     const rest = Object.entries(sample.labels).filter(([k]) => k !== boundLabel);
-    const key = rest.map(([k, v]) => `${k}=${JSON.stringify(v)}`).sort().join(',');
+    const key = rest
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .sort()
+      .join(',');
     let s = byKey.get(key);
     if (s === undefined) {
       s = { shown: `${family.name}${key === '' ? '' : `{${key}}`}`, firstLine: line, bounded: [] };
@@ -74,10 +77,18 @@ function seriesOf(family: LinedFamily, problems: LineProblem[]): Series[] {
     const counted = countProblem(sample.name, sample.labels, point);
     if (sample.name === `${family.name}_count`) {
       if (counted) problems.push(counted);
-      if (s.count) problems.push({ line, message: `expected one "${family.name}_count" in ${s.shown}, got a second (the first is on line ${s.count.line})` });
+      if (s.count)
+        problems.push({
+          line,
+          message: `expected one "${family.name}_count" in ${s.shown}, got a second (the first is on line ${s.count.line})`,
+        });
       s.count ??= point;
     } else if (sample.name === `${family.name}_sum`) {
-      if (s.sum) problems.push({ line, message: `expected one "${family.name}_sum" in ${s.shown}, got a second (the first is on line ${s.sum.line})` });
+      if (s.sum)
+        problems.push({
+          line,
+          message: `expected one "${family.name}_sum" in ${s.shown}, got a second (the first is on line ${s.sum.line})`,
+        });
       s.sum ??= point;
     } else {
       // A bucket (its count is a count) or a quantile (its value is any number).
@@ -92,7 +103,13 @@ function seriesOf(family: LinedFamily, problems: LineProblem[]): Series[] {
 /** A count (a bucket's, `_count`) must be a whole number the gateway's uint64 holds as written. */
 function countProblem(name: string, labels: Readonly<Record<string, string>>, p: Point): LineProblem | undefined {
   if (Number.isInteger(p.value) && p.value >= 0 && p.value < UINT64_LIMIT) return undefined;
-  const shown = `${name}${Object.keys(labels).length === 0 ? '' : `{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`}`;
+  const shown = `${name}${
+    Object.keys(labels).length === 0
+      ? ''
+      : `{${Object.entries(labels)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(',')}}`
+  }`;
   return {
     line: p.line,
     message: `expected a count (a whole number, 0 or more) for ${shown}, got ${formatValue(p.value)}: the Pushgateway stores counts as unsigned integers and would push another number`,
@@ -130,7 +147,10 @@ function seriesProblems(family: LinedFamily, s: Series): LineProblem[] {
   if (!histogram) return problems;
   const inf = sorted.find((b) => b.bound === Number.POSITIVE_INFINITY);
   if (inf === undefined) {
-    problems.push({ line: s.firstLine, message: `expected a bucket le="+Inf" in ${s.shown} (it counts every observation, as _count does), got none` });
+    problems.push({
+      line: s.firstLine,
+      message: `expected a bucket le="+Inf" in ${s.shown} (it counts every observation, as _count does), got none`,
+    });
   } else if (s.count !== undefined && s.count.value !== inf.value) {
     problems.push({
       line: s.count.line,

@@ -22,8 +22,15 @@ type Step<T> = { ok: true; value: T; end: number } | { ok: false; message: strin
 const METRIC_TYPES: readonly MetricType[] = ['counter', 'gauge', 'histogram', 'summary', 'untyped'];
 const META_RE = /^#[ \t]*(HELP|TYPE)(?:[ \t]+|$)/;
 const TIMESTAMP_RE = /^-?\d+$/;
-const HELP_ESCAPES: ReadonlyMap<string, string> = new Map([['\\', '\\'], ['n', '\n']]);
-const LABEL_ESCAPES: ReadonlyMap<string, string> = new Map([['\\', '\\'], ['"', '"'], ['n', '\n']]);
+const HELP_ESCAPES: ReadonlyMap<string, string> = new Map([
+  ['\\', '\\'],
+  ['n', '\n'],
+]);
+const LABEL_ESCAPES: ReadonlyMap<string, string> = new Map([
+  ['\\', '\\'],
+  ['"', '"'],
+  ['n', '\n'],
+]);
 
 /**
  * Reads one line (without its line end). Blank lines and comments other than HELP and TYPE are
@@ -53,7 +60,8 @@ function readMeta(kind: 'help' | 'type', rest: string): ParseResult<LineSyntax> 
   if (text === '') return { ok: true, value: { kind: 'skip' } };
   if (kind === 'help') {
     const help = unescape(text, HELP_ESCAPES);
-    if (!help.ok) return fail(`expected \\\\ or \\n after a backslash in the HELP text of ${quote(name)}, got ${help.found}`);
+    if (!help.ok)
+      return fail(`expected \\\\ or \\n after a backslash in the HELP text of ${quote(name)}, got ${help.found}`);
     return { ok: true, value: { kind, name, help: help.value } };
   }
   const type = METRIC_TYPES.find((candidate) => candidate.toUpperCase() === text.toUpperCase());
@@ -80,11 +88,14 @@ function readSample(line: string, start: number): ParseResult<LineSyntax> {
 
   const valueEnd = scanUntil(line, pos, ' \t');
   const token = line.slice(pos, valueEnd);
-  if (token === '') return fail(`expected a value after ${hasLabels ? 'the labels' : 'the metric name'}, got end of line`);
+  if (token === '')
+    return fail(`expected a value after ${hasLabels ? 'the labels' : 'the metric name'}, got end of line`);
   const value = parseSampleValue(token);
   if (value === undefined) {
     const range = parseDecimal(token) === undefined ? '' : ', which is out of range';
-    return fail(`expected a value (a decimal number, NaN, +Inf or -Inf) for ${quote(name)}, got ${quote(token)}${range}`);
+    return fail(
+      `expected a value (a decimal number, NaN, +Inf or -Inf) for ${quote(name)}, got ${quote(token)}${range}`,
+    );
   }
 
   const extra = line.slice(skipBlanks(line, valueEnd));
@@ -104,13 +115,15 @@ function readLabels(line: string, start: number): Step<LabelPair[]> {
     const nameEnd = scanUntil(line, pos, ' \t=,{}"');
     const name = line.slice(pos, nameEnd);
     if (!LABEL_NAME_RE.test(name)) return fail(`expected a label name or "}", got ${found(name || line.slice(pos))}`);
-    if (name.startsWith('__')) return fail(`expected a label name not starting with "__" (reserved), got ${quote(name)}`);
+    if (name.startsWith('__'))
+      return fail(`expected a label name not starting with "__" (reserved), got ${quote(name)}`);
     if (labels.some(([seen]) => seen === name)) {
       return fail(`expected each label name once per sample, got ${quote(name)} twice`);
     }
 
     pos = skipBlanks(line, nameEnd);
-    if (line.charAt(pos) !== '=') return fail(`expected "=" after label name ${quote(name)}, got ${found(line.slice(pos))}`);
+    if (line.charAt(pos) !== '=')
+      return fail(`expected "=" after label name ${quote(name)}, got ${found(line.slice(pos))}`);
     pos = skipBlanks(line, pos + 1);
     if (line.charAt(pos) !== '"') {
       return fail(`expected a quoted value for label ${quote(name)}, got ${found(line.slice(pos))}`);
@@ -119,7 +132,9 @@ function readLabels(line: string, start: number): Step<LabelPair[]> {
     if (close === -1) return fail(`expected a closing quote after the value of label ${quote(name)}, got end of line`);
     const value = unescape(line.slice(pos + 1, close), LABEL_ESCAPES);
     if (!value.ok) {
-      return fail(`expected \\\\, \\" or \\n after a backslash in the value of label ${quote(name)}, got ${value.found}`);
+      return fail(
+        `expected \\\\, \\" or \\n after a backslash in the value of label ${quote(name)}, got ${value.found}`,
+      );
     }
     labels.push([name, value.value]);
 

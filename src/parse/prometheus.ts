@@ -49,13 +49,12 @@ export function parsePrometheusText(text: string): ParseResult<MetricFamily[]> {
     .filter((p) => p !== undefined)
     .sort((a, b) => a.line - b.line)[0];
   if (problem !== undefined) return { ok: false, ...problem };
-  const families = sampled
-    .map((family) => ({
-      name: family.name,
-      type: family.type ?? 'untyped',
-      help: family.help ?? '',
-      samples: family.samples,
-    }));
+  const families = sampled.map((family) => ({
+    name: family.name,
+    type: family.type ?? 'untyped',
+    help: family.help ?? '',
+    samples: family.samples,
+  }));
   return { ok: true, value: families };
 }
 
@@ -118,7 +117,10 @@ function addSample(
   const memberError = checkMember(family, name, new Map(labels));
   if (memberError !== undefined) return memberError;
 
-  const series = `${name}{${labels.map(([k, v]) => `${k}=${JSON.stringify(v)}`).sort().join(',')}}`;
+  const series = `${name}{${labels
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .sort()
+    .join(',')}}`;
   const firstLine = state.seriesLines.get(series);
   if (firstLine !== undefined) return `expected each series once, got ${series} again (first on line ${firstLine})`;
   state.seriesLines.set(series, lineNo);
@@ -152,7 +154,8 @@ function checkBound(name: string, label: string, labels: ReadonlyMap<string, str
   if (bound === undefined) {
     return `expected a number (a decimal number, NaN, +Inf or -Inf) in label "${label}" of ${quote(name)}, got ${quote(value)}`;
   }
-  if (Number.isNaN(bound)) return `expected a number other than NaN in label "${label}" of ${quote(name)} (the Pushgateway would drop it), got ${quote(value)}`;
+  if (Number.isNaN(bound))
+    return `expected a number other than NaN in label "${label}" of ${quote(name)} (the Pushgateway would drop it), got ${quote(value)}`;
   return undefined;
 }
 

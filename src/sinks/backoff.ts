@@ -6,7 +6,12 @@
 /** One attempt: sent, or not and whether trying again could help (and after how long, when the receiver said). */
 export type SendOutcome =
   | { readonly ok: true }
-  | { readonly ok: false; readonly retryable: boolean; readonly error: string; readonly retryAfterMs?: number | undefined };
+  | {
+      readonly ok: false;
+      readonly retryable: boolean;
+      readonly error: string;
+      readonly retryAfterMs?: number | undefined;
+    };
 
 export interface BackoffOptions {
   readonly baseBackoffMs: number;

@@ -38,8 +38,10 @@ export function clientCertProblem(tls: WebTls, socket: TLSSocket): string | unde
   const cert = socket.getPeerCertificate();
   const given = cert !== null && Object.keys(cert).length > 0;
   if (!given) return tls.clientAuth === 'VerifyClientCertIfGiven' ? undefined : 'no client certificate';
-  if (tls.clientAuth !== 'RequireAnyClientCert' && !socket.authorized) return `client certificate not verified: ${String(socket.authorizationError)}`;
-  if (tls.allowedSans && !sansOf(cert.subjectaltname).some((san) => tls.allowedSans!.includes(san))) return 'no allowed SAN in the client certificate';
+  if (tls.clientAuth !== 'RequireAnyClientCert' && !socket.authorized)
+    return `client certificate not verified: ${String(socket.authorizationError)}`;
+  if (tls.allowedSans && !sansOf(cert.subjectaltname).some((san) => tls.allowedSans!.includes(san)))
+    return 'no allowed SAN in the client certificate';
   return undefined;
 }
 
@@ -63,7 +65,8 @@ export class Gate {
   async check(req: IncomingMessage, res: ServerResponse): Promise<Verdict> {
     const web = this.#web;
     if (!web) return 'pass';
-    if (web.tls && 'encrypted' in req.socket && clientCertProblem(web.tls, req.socket as TLSSocket) !== undefined) return 'refused';
+    if (web.tls && 'encrypted' in req.socket && clientCertProblem(web.tls, req.socket as TLSSocket) !== undefined)
+      return 'refused';
     if (!this.#take()) return 'too many requests';
     for (const [name, value] of Object.entries(web.headers)) res.setHeader(name, value);
     if (!this.#compare) return 'pass';

@@ -33,10 +33,20 @@ export function listenAddress(listen: string): { host: string | undefined; port:
   return { host: host === '' ? undefined : host, port: m?.[3] === undefined ? EXPORTER_DEFAULT_PORT : Number(m[3]) };
 }
 
-export async function exporterSinks(config: ExporterConfig, ctx: SinkContext, previous: readonly Sink[] = []): Promise<Sink[]> {
+export async function exporterSinks(
+  config: ExporterConfig,
+  ctx: SinkContext,
+  previous: readonly Sink[] = [],
+): Promise<Sink[]> {
   const target = targetOf(config);
   if (ctx.dryRun) {
-    return [printingSink(ctx.stdout, (r) => `# exporter ${target}: ${r.check === undefined ? 'the agent' : `check "${r.check}"`}\n${serialize(exposedFamilies(r))}`)];
+    return [
+      printingSink(
+        ctx.stdout,
+        (r) =>
+          `# exporter ${target}: ${r.check === undefined ? 'the agent' : `check "${r.check}"`}\n${serialize(exposedFamilies(r))}`,
+      ),
+    ];
   }
   if (ctx.mode !== 'run') return [];
   const sink = new ExporterSink(config, target, ctx);
@@ -76,7 +86,12 @@ export class ExporterSink implements Sink {
     const handler = (req: IncomingMessage, res: ServerResponse): void => void this.#handle(req, res);
     const tls = this.#config.web?.tls;
     const old = previous ? previous.#server : undefined;
-    if (old && previous && previous.#config.listen === this.#config.listen && Boolean(previous.#config.web?.tls) === Boolean(tls)) {
+    if (
+      old &&
+      previous &&
+      previous.#config.listen === this.#config.listen &&
+      Boolean(previous.#config.web?.tls) === Boolean(tls)
+    ) {
       old.removeAllListeners('request');
       old.on('request', handler);
       if (tls) (old as HttpsServer).setSecureContext(serverTlsOptions(tls));
@@ -96,7 +111,9 @@ export class ExporterSink implements Sink {
     }
     if (old) void closeServer(old);
     if (previous) this.#reports = previous.#handOver();
-    server.on('error', (err) => this.#ctx.log.error('exporter server error', { listen: this.#config.listen, error: err.message }));
+    server.on('error', (err) =>
+      this.#ctx.log.error('exporter server error', { listen: this.#config.listen, error: err.message }),
+    );
     // A client that breaks the TLS handshake (a plain-HTTP scrape, a missing client certificate) is its own problem.
     server.on('tlsClientError', (err, socket) => {
       this.#ctx.log.debug('TLS handshake refused', { listen: this.#config.listen, error: err.message });
@@ -111,7 +128,11 @@ export class ExporterSink implements Sink {
     return new Promise<void>((resolve, reject) => {
       const failed = (err: NodeJS.ErrnoException): void => {
         const why = err.code === 'EADDRINUSE' ? 'address already in use' : (err.code ?? err.message);
-        reject(new PushagentError('CONFIG_INVALID', `exporter: cannot listen on ${this.#config.listen}: ${why}`, { cause: err }));
+        reject(
+          new PushagentError('CONFIG_INVALID', `exporter: cannot listen on ${this.#config.listen}: ${why}`, {
+            cause: err,
+          }),
+        );
       };
       server.once('error', failed);
       server.listen({ host, port }, () => {
@@ -122,7 +143,10 @@ export class ExporterSink implements Sink {
   }
 
   async write(report: Report): Promise<DeliveryOutcome> {
-    this.#reports.set(report.check ?? '', report.merge ? merged(this.#reports.get(report.check ?? ''), report) : report);
+    this.#reports.set(
+      report.check ?? '',
+      report.merge ? merged(this.#reports.get(report.check ?? ''), report) : report,
+    );
     this.#body = undefined;
     return { target: this.target, ok: true };
   }
@@ -132,11 +156,15 @@ export class ExporterSink implements Sink {
     return { target: this.target, ok: true };
   }
 
-  /** Forgets the results of checks not kept, and those of another identity (a reload changed job, instance or labels). */
+  /**
+   * Forgets the results of checks not kept, and those of another identity (a reload changed job, instance or labels).
+   */
   async purge(identity: Identity, keep: Keep): Promise<DeliveryOutcome[]> {
     const outcomes: DeliveryOutcome[] = [];
     for (const [slot, report] of this.#reports) {
-      const kept = (slot === '' ? keep.agent : keep.checks.includes(slot)) && JSON.stringify(report.identity) === JSON.stringify(identity);
+      const kept =
+        (slot === '' ? keep.agent : keep.checks.includes(slot)) &&
+        JSON.stringify(report.identity) === JSON.stringify(identity);
       if (kept) continue;
       this.#reports.delete(slot);
       this.#body = undefined;
@@ -149,13 +177,25 @@ export class ExporterSink implements Sink {
     const server = this.#server;
     this.#server = undefined;
     if (!server || this.#handedOver) return true;
-    return Promise.race([closeServer(server).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
+    return Promise.race([
+      closeServer(server).then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref()),
+    ]);
   }
 
   families(): MetricFamily[] {
     const name = 'pushagent_exporter_requests_total';
     const samples = [...this.#requests].map(([code, value]) => ({ name, labels: { code }, value }));
-    return samples.length === 0 ? [] : [{ name, type: 'counter', help: 'HTTP requests to the /metrics server of exporter mode, by status code.', samples }];
+    return samples.length === 0
+      ? []
+      : [
+          {
+            name,
+            type: 'counter',
+            help: 'HTTP requests to the /metrics server of exporter mode, by status code.',
+            samples,
+          },
+        ];
   }
 
   /** The results, for the sink taking over; this one keeps none. */
@@ -175,7 +215,11 @@ export class ExporterSink implements Sink {
     }
     if (verdict !== 'pass') {
       if (verdict === 'unauthorized') res.setHeader('www-authenticate', 'Basic');
-      return this.#answer(res, verdict === 'unauthorized' ? 401 : 429, verdict === 'unauthorized' ? 'Unauthorized\n' : 'Too Many Requests\n');
+      return this.#answer(
+        res,
+        verdict === 'unauthorized' ? 401 : 429,
+        verdict === 'unauthorized' ? 'Unauthorized\n' : 'Too Many Requests\n',
+      );
     }
     const path = (req.url ?? '').split('?')[0];
     const read = req.method === 'GET' || req.method === 'HEAD';
@@ -205,13 +249,20 @@ export class ExporterSink implements Sink {
   /** The exposition of every latest result, rendered once per change. */
   #render(): { text: Buffer; gzip?: Buffer } {
     if (this.#body) return this.#body;
-    const sources = [...this.#reports].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([check, r]) => ({ check, families: exposedFamilies(r) }));
+    const sources = [...this.#reports]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([check, r]) => ({ check, families: exposedFamilies(r) }));
     const { families, conflicts } = mergeFamilies(sources);
     for (const c of conflicts) {
       const key = `${c.family}/${c.check}`;
       if (this.#warned.has(key)) continue;
       this.#warned.add(key);
-      this.#ctx.log.warn('a metric family another check exposes with another type is left out of /metrics', { check: c.check, family: c.family, type: c.type, exposed_as: c.kept });
+      this.#ctx.log.warn('a metric family another check exposes with another type is left out of /metrics', {
+        check: c.check,
+        family: c.family,
+        type: c.type,
+        exposed_as: c.kept,
+      });
     }
     this.#body = { text: Buffer.from(serialize(families)) };
     return this.#body;

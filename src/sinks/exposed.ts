@@ -13,7 +13,10 @@ export function exposedFamilies(report: Report): MetricFamily[] {
     ...(report.check === undefined ? {} : { check: report.check }),
     ...(report.batchJob ? { batch_job: report.identity.job } : {}),
   };
-  return report.families.map((f) => ({ ...f, samples: f.samples.map((s) => ({ ...s, labels: { ...s.labels, ...own } })) }));
+  return report.families.map((f) => ({
+    ...f,
+    samples: f.samples.map((s) => ({ ...s, labels: { ...s.labels, ...own } })),
+  }));
 }
 
 /** A family left out because another report already exposes that name with another type. */
@@ -30,7 +33,9 @@ export interface Conflict {
  * joined, HELP and TYPE of the first report in `sources` order. A family of another type under the
  * same name cannot join: it is left out and returned as a conflict.
  */
-export function mergeFamilies(sources: readonly { readonly check: string; readonly families: readonly MetricFamily[] }[]): { families: MetricFamily[]; conflicts: Conflict[] } {
+export function mergeFamilies(
+  sources: readonly { readonly check: string; readonly families: readonly MetricFamily[] }[],
+): { families: MetricFamily[]; conflicts: Conflict[] } {
   const byName = new Map<string, MetricFamily>();
   const conflicts: Conflict[] = [];
   for (const { check, families } of sources) {
@@ -48,7 +53,10 @@ export function mergeFamilies(sources: readonly { readonly check: string; readon
 export function acceptsGzip(header: string | undefined): boolean {
   if (!header) return false;
   return header.split(',').some((part) => {
-    const [coding = '', ...params] = part.trim().split(';').map((p) => p.trim());
+    const [coding = '', ...params] = part
+      .trim()
+      .split(';')
+      .map((p) => p.trim());
     if (coding.toLowerCase() !== 'gzip' && coding !== '*') return false;
     const q = params.find((p) => /^q=/i.test(p));
     return q === undefined || Number(q.slice(2)) > 0;

@@ -6,7 +6,12 @@ export interface GroupingKey {
   readonly labels: readonly (readonly [string, string])[];
 }
 
-export function groupingKey(job: string, instance: string | undefined, check: string | undefined, extra: Readonly<Record<string, string>>): GroupingKey {
+export function groupingKey(
+  job: string,
+  instance: string | undefined,
+  check: string | undefined,
+  extra: Readonly<Record<string, string>>,
+): GroupingKey {
   const rest = Object.entries(extra).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const own: [string, string][] = [];
   // No instance: a service-level batch job's group (`pushagent exec` without --instance).

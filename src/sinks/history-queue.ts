@@ -14,7 +14,6 @@ export interface QueuedSample<S> {
   readonly item: S;
 }
 
-
 export type SampleOutcome = 'sent' | 'retried' | 'rejected' | 'dropped';
 
 export interface HistoryQueueOptions<S> {
@@ -143,7 +142,13 @@ export class HistoryQueue<S> {
       this.#count('retried', batch.length);
       if (this.#failures === 0) events?.down?.(outcome.error);
       this.#failures += 1;
-      const wait = outcome.retryAfterMs ?? backoffMs(this.#failures, { baseBackoffMs: this.#o.baseBackoffMs ?? 250, maxBackoffMs: this.#o.maxBackoffMs, random: this.#o.random ?? Math.random });
+      const wait =
+        outcome.retryAfterMs ??
+        backoffMs(this.#failures, {
+          baseBackoffMs: this.#o.baseBackoffMs ?? 250,
+          maxBackoffMs: this.#o.maxBackoffMs,
+          random: this.#o.random ?? Math.random,
+        });
       // The same batch again, first: order is kept. Its samples may age out meanwhile.
       this.#timer = setTimeout(() => {
         this.#timer = undefined;

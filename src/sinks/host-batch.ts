@@ -42,8 +42,15 @@ export class HostBatch {
     this.#opts = opts;
   }
 
-  /** The check's new part (`merge`: only its families of the same names replaced). Settles with the PUT that carries it. */
-  set(identity: Identity, check: string | undefined, families: readonly MetricFamily[], merge = false): Promise<DeliveryOutcome> {
+  /**
+   * The check's new part (`merge`: only its families of the same names replaced). Settles with the PUT that carries it.
+   */
+  set(
+    identity: Identity,
+    check: string | undefined,
+    families: readonly MetricFamily[],
+    merge = false,
+  ): Promise<DeliveryOutcome> {
     this.#identity = identity;
     const key = check ?? AGENT;
     const part = withCheckLabel(check, families);

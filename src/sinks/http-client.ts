@@ -91,7 +91,13 @@ export class HttpClient {
     return o;
   }
 
-  async #exchange(url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | undefined, timeoutMs: number): Promise<HttpAnswer> {
+  async #exchange(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: string | Uint8Array | undefined,
+    timeoutMs: number,
+  ): Promise<HttpAnswer> {
     const origin = this.#origin(url.origin);
     // At most `connections` requests per origin are handed to undici, so none waits inside its pool:
     // the deadline starts when the request gets a connection, and a queue of pushes ahead of it
@@ -109,10 +115,24 @@ export class HttpClient {
     }
   }
 
-  async #send(pool: Pool, url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | undefined, signal: AbortSignal): Promise<HttpAnswer> {
+  async #send(
+    pool: Pool,
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: string | Uint8Array | undefined,
+    signal: AbortSignal,
+  ): Promise<HttpAnswer> {
     const limit = this.#opts.maxBodyBytes ?? MAX_BODY_BYTES;
-    const all = this.#opts.userAgent && !('user-agent' in headers) ? { 'user-agent': this.#opts.userAgent, ...headers } : headers;
-    const res = await pool.request({ path: url.pathname + url.search, method: method as 'GET', headers: all, body, signal });
+    const all =
+      this.#opts.userAgent && !('user-agent' in headers) ? { 'user-agent': this.#opts.userAgent, ...headers } : headers;
+    const res = await pool.request({
+      path: url.pathname + url.search,
+      method: method as 'GET',
+      headers: all,
+      body,
+      signal,
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     let truncated = false;
@@ -164,8 +184,12 @@ function translate(err: unknown): Error {
   const e = err as RequestError & { socket?: { bytesRead?: number } };
   if (e instanceof errors.SocketError) {
     // "other side closed": the server hung up; code it as the reset it is.
-    return Object.assign(new Error(e.message, { cause: e }), { code: 'ECONNRESET', bytesRead: e.socket?.bytesRead ?? 0 });
+    return Object.assign(new Error(e.message, { cause: e }), {
+      code: 'ECONNRESET',
+      bytesRead: e.socket?.bytesRead ?? 0,
+    });
   }
-  if (e instanceof errors.RequestAbortedError) return Object.assign(new Error(e.message, { cause: e }), { code: 'ECONNRESET' });
+  if (e instanceof errors.RequestAbortedError)
+    return Object.assign(new Error(e.message, { cause: e }), { code: 'ECONNRESET' });
   return e;
 }

@@ -26,7 +26,10 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 export async function pushgatewaySinks(config: PushgatewayConfig, ctx: SinkContext): Promise<Sink[]> {
   if (ctx.dryRun) return [gatewayPreview(ctx.stdout)];
   // `once` pushes many groups at once: a few connections per gateway; the daemon's queue needs one.
-  const setup = await httpSetup('pushgateway', config, { version: ctx.version, connections: ctx.mode === 'once' ? 4 : 1 });
+  const setup = await httpSetup('pushgateway', config, {
+    version: ctx.version,
+    connections: ctx.mode === 'once' ? 4 : 1,
+  });
   let open = config.url.length;
   const release = async (): Promise<void> => {
     open -= 1;
@@ -97,11 +100,16 @@ export class PushgatewaySink implements Sink {
     try {
       listed = await this.listGroups();
     } catch (err) {
-      this.#ctx.log.debug('cannot list groups yet; will look again when the gateway answers', { gateway: this.target, error: (err as Error).message });
+      this.#ctx.log.debug('cannot list groups yet; will look again when the gateway answers', {
+        gateway: this.target,
+        error: (err as Error).message,
+      });
       return [{ target: this.target, ok: false, error: (err as Error).message }];
     }
     const owned = this.#host
-      ? keep.agent || keep.checks.length > 0 ? [groupOf(identity, undefined)] : []
+      ? keep.agent || keep.checks.length > 0
+        ? [groupOf(identity, undefined)]
+        : []
       : [...(keep.agent ? [groupOf(identity, undefined)] : []), ...keep.checks.map((c) => groupOf(identity, c))];
     const own = new Set(owned.map(canonicalKey));
     const stale = listed
@@ -110,7 +118,8 @@ export class PushgatewaySink implements Sink {
       .filter((key) => !own.has(canonicalKey(key)));
     return Promise.all(
       stale.map((key) => {
-        if (this.#queue) this.#ctx.log.info('deleting a stale group no check owns', { gateway: this.target, group: describeKey(key) });
+        if (this.#queue)
+          this.#ctx.log.info('deleting a stale group no check owns', { gateway: this.target, group: describeKey(key) });
         return this.#do(key, { method: 'DELETE' }).then((o) => ({ ...o, subject: describeKey(key) }));
       }),
     );
@@ -123,7 +132,11 @@ export class PushgatewaySink implements Sink {
     if (!this.#queue && last) flushed = (await last)?.ok ?? true;
     if (this.#queue) {
       flushed = await this.#queue.flush(timeoutMs);
-      if (!flushed) this.#ctx.log.warn('shutdown timeout reached: pushes not delivered', { gateway: this.target, waiting: this.#queue.size });
+      if (!flushed)
+        this.#ctx.log.warn('shutdown timeout reached: pushes not delivered', {
+          gateway: this.target,
+          waiting: this.#queue.size,
+        });
       this.#queue.close();
     }
     await this.#conn.release();
@@ -149,9 +162,16 @@ export class PushgatewaySink implements Sink {
       tickMs: this.#queue ? (this.#ctx.tickMs ?? (() => 1000)) : undefined,
       send: (identity, families) => {
         const key = groupOf(identity, undefined);
-        return this.#do(key, families === undefined ? { method: 'DELETE' } : { method: 'PUT', body: serialize(families) });
+        return this.#do(
+          key,
+          families === undefined ? { method: 'DELETE' } : { method: 'PUT', body: serialize(families) },
+        );
       },
-      conflict: (names) => this.#ctx.log.warn('metrics left out of the host group: another check has the name with another type', { gateway: this.target, metrics: names.join(' ') }),
+      conflict: (names) =>
+        this.#ctx.log.warn('metrics left out of the host group: another check has the name with another type', {
+          gateway: this.target,
+          metrics: names.join(' '),
+        }),
     });
   }
 
@@ -165,17 +185,27 @@ export class PushgatewaySink implements Sink {
       events: {
         attempt: (outcome, key, op) => {
           stats.push(gateway, outcome);
-          if (outcome === 'success') log.debug(`${op.method} accepted`, { gateway, group: describeKey(key), check: checkOf(key) });
+          if (outcome === 'success')
+            log.debug(`${op.method} accepted`, { gateway, group: describeKey(key), check: checkOf(key) });
         },
-        down: (error) => log.warn('gateway unreachable; retrying with backoff, keeping only the latest result of each group', { gateway, error }),
+        down: (error) =>
+          log.warn('gateway unreachable; retrying with backoff, keeping only the latest result of each group', {
+            gateway,
+            error,
+          }),
         up: (failures) => {
           // A gateway that lost its state (restarted without persistence) gets everything back now,
           // once-a-minute checks included, and groups left from before are looked for.
-          log.info("gateway answering again: sending every group's latest result", { gateway, failed_attempts: failures, groups: this.#latest.size });
+          log.info("gateway answering again: sending every group's latest result", {
+            gateway,
+            failed_attempts: failures,
+            groups: this.#latest.size,
+          });
           for (const { key, op } of this.#latest.values()) void queue.enqueue(key, op);
           if (this.#lastPurge) void this.purge(this.#lastPurge.identity, this.#lastPurge.keep);
         },
-        rejected: (key, op, error) => log.error(`${op.method} refused by the gateway`, { gateway, check: checkOf(key), error }),
+        rejected: (key, op, error) =>
+          log.error(`${op.method} refused by the gateway`, { gateway, check: checkOf(key), error }),
       },
     });
     return queue;
@@ -189,9 +219,18 @@ export class PushgatewaySink implements Sink {
     const action = op.method === 'DELETE' ? 'delete' : 'push';
     const path = groupPath(key);
     try {
-      const { status, text } = await this.#request(path, op.method, op.method === 'DELETE' ? undefined : op.body, action);
+      const { status, text } = await this.#request(
+        path,
+        op.method,
+        op.method === 'DELETE' ? undefined : op.body,
+        action,
+      );
       if (status === 200 || status === 202) return { ok: true };
-      return { ok: false, retryable: status >= 500 || status === 429, error: new PushError(this.#shown(path), status, reasonOf(text), { action }).message };
+      return {
+        ok: false,
+        retryable: status >= 500 || status === 429,
+        error: new PushError(this.#shown(path), status, reasonOf(text), { action }).message,
+      };
     } catch (err) {
       return { ok: false, retryable: true, error: (err as Error).message };
     }
@@ -208,7 +247,9 @@ export class PushgatewaySink implements Sink {
       const json = JSON.parse(text) as { data: { labels: Record<string, string> }[] };
       return json.data.map((g) => g.labels);
     } catch (err) {
-      const why = truncated ? 'the answer is larger than pushagent reads' : 'the answer is not the JSON of /api/v1/metrics';
+      const why = truncated
+        ? 'the answer is larger than pushagent reads'
+        : 'the answer is not the JSON of /api/v1/metrics';
       throw new PushError(this.#shown(path), status, why, { cause: err, action });
     }
   }
@@ -226,7 +267,16 @@ export class PushgatewaySink implements Sink {
     try {
       return await this.#conn.client.request(this.#url + path, method, headers, body, timeoutMs);
     } catch (err) {
-      throw new PushError(this.#shown(path), undefined, describeRequestError(err, timeoutMs, this.#url.startsWith('https:') && !this.#conn.clientCert ? 'gateway' : undefined), { cause: err, action });
+      throw new PushError(
+        this.#shown(path),
+        undefined,
+        describeRequestError(
+          err,
+          timeoutMs,
+          this.#url.startsWith('https:') && !this.#conn.clientCert ? 'gateway' : undefined,
+        ),
+        { cause: err, action },
+      );
     }
   }
 }
@@ -247,7 +297,9 @@ export function describeRequestError(err: unknown, timeoutMs: number, server: st
   const cause = (e.cause as Error | undefined)?.message;
   // One line: OpenSSL's messages end in a newline.
   const reason = [e.code, cause ?? e.message].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim();
-  return server !== undefined && closedByHandshake(e) ? `${reason} (the ${server} may require a client certificate: set tls.cert_file and tls.key_file)` : reason;
+  return server !== undefined && closedByHandshake(e)
+    ? `${reason} (the ${server} may require a client certificate: set tls.cert_file and tls.key_file)`
+    : reason;
 }
 
 /**

@@ -12,14 +12,23 @@ export const SINKS: { readonly [K in keyof SinkConfigs]-?: SinkKind<NonNullable<
   // A dry run previews from light modules: no HTTP client is loaded.
   pushgateway: {
     key: 'pushgateway',
-    create: async (c, ctx) => (ctx.dryRun ? [(await import('./stdout.js')).gatewayPreview(ctx.stdout)] : (await import('./pushgateway.js')).pushgatewaySinks(c, ctx)),
+    create: async (c, ctx) =>
+      ctx.dryRun
+        ? [(await import('./stdout.js')).gatewayPreview(ctx.stdout)]
+        : (await import('./pushgateway.js')).pushgatewaySinks(c, ctx),
   },
   remote_write: {
     key: 'remote_write',
-    create: async (c, ctx) => (ctx.dryRun ? (await import('./remote-write-series.js')).remoteWritePreviews(c, ctx) : (await import('./remote-write.js')).remoteWriteSinks(c, ctx)),
+    create: async (c, ctx) =>
+      ctx.dryRun
+        ? (await import('./remote-write-series.js')).remoteWritePreviews(c, ctx)
+        : (await import('./remote-write.js')).remoteWriteSinks(c, ctx),
   },
   textfile: { key: 'textfile', create: async (c, ctx) => (await import('./textfile.js')).textfileSinks(c, ctx) },
-  exporter: { key: 'exporter', create: async (c, ctx, previous) => (await import('./exporter.js')).exporterSinks(c, ctx, previous) },
+  exporter: {
+    key: 'exporter',
+    create: async (c, ctx, previous) => (await import('./exporter.js')).exporterSinks(c, ctx, previous),
+  },
 };
 
 /**

@@ -14,7 +14,12 @@ export type Labels = readonly (readonly [string, string])[];
 /** The series of a report, labels sorted by name (`__name__` first), no empty value. Pure. */
 export function seriesOf(report: Report): { key: string; labels: Labels; value: number }[] {
   const { job, instance, labels } = report.identity;
-  const own: Record<string, string> = { ...labels, job, ...(instance === undefined ? {} : { instance }), ...(report.check === undefined ? {} : { check: report.check }) };
+  const own: Record<string, string> = {
+    ...labels,
+    job,
+    ...(instance === undefined ? {} : { instance }),
+    ...(report.check === undefined ? {} : { check: report.check }),
+  };
   return report.families.flatMap((f: MetricFamily) =>
     f.samples.map((s) => {
       const all = Object.entries({ ...s.labels, ...own, __name__: s.name })

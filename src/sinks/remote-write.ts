@@ -21,7 +21,6 @@ import { encodeWriteRequest, type WriteSample, type WriteSeries } from './remote
 import type { DeliveryOutcome, Identity, Keep, Report, Sink, SinkContext } from './sink.js';
 import { remoteWritePreviews, seriesOf, type Labels } from './remote-write-series.js';
 
-
 /** One sample on its way, with its series' labels. */
 interface Point {
   readonly labels: Labels;
@@ -30,7 +29,9 @@ interface Point {
 
 export async function remoteWriteSinks(config: readonly RemoteWriteConfig[], ctx: SinkContext): Promise<Sink[]> {
   if (ctx.dryRun) return remoteWritePreviews(config, ctx);
-  return Promise.all(config.map(async (c) => new RemoteWriteSink(c, await httpSetup('remote_write', c, { version: ctx.version }), ctx)));
+  return Promise.all(
+    config.map(async (c) => new RemoteWriteSink(c, await httpSetup('remote_write', c, { version: ctx.version }), ctx)),
+  );
 }
 
 const HEADERS = {
@@ -94,7 +95,9 @@ export class RemoteWriteSink implements Sink {
     return [await this.#enqueue(ended.flatMap((slot) => this.#end(slot)))];
   }
 
-  /** `run`: every series ends (stale markers), then what waits is sent within `timeoutMs`. `once`: the run's request. */
+  /**
+   * `run`: every series ends (stale markers), then what waits is sent within `timeoutMs`. `once`: the run's request.
+   */
   async close(timeoutMs: number): Promise<boolean> {
     if (!this.#queue) {
       await this.#sendPending();
@@ -103,7 +106,11 @@ export class RemoteWriteSink implements Sink {
     }
     this.#enqueue([...this.#last.keys()].flatMap((slot) => this.#end(slot)));
     const flushed = await this.#queue.flush(timeoutMs);
-    if (!flushed) this.#ctx.log.warn('shutdown timeout reached: samples not written', { url: this.target, waiting: this.#queue.size });
+    if (!flushed)
+      this.#ctx.log.warn('shutdown timeout reached: samples not written', {
+        url: this.target,
+        waiting: this.#queue.size,
+      });
     this.#queue.close();
     await this.#http.client.close();
     return flushed;
@@ -111,9 +118,18 @@ export class RemoteWriteSink implements Sink {
 
   families(): MetricFamily[] {
     const url = this.target;
-    const samples = [...this.#counts].map(([outcome, value]) => ({ name: 'pushagent_remote_write_samples_total', labels: { url, outcome }, value }));
+    const samples = [...this.#counts].map(([outcome, value]) => ({
+      name: 'pushagent_remote_write_samples_total',
+      labels: { url, outcome },
+      value,
+    }));
     return [
-      { name: 'pushagent_remote_write_samples_total', type: 'counter', help: 'Samples for a remote_write receiver by outcome (sent, retried, rejected, dropped).', samples },
+      {
+        name: 'pushagent_remote_write_samples_total',
+        type: 'counter',
+        help: 'Samples for a remote_write receiver by outcome (sent, retried, rejected, dropped).',
+        samples,
+      },
       {
         name: 'pushagent_remote_write_backlog_samples',
         type: 'gauge',
@@ -131,7 +147,10 @@ export class RemoteWriteSink implements Sink {
     // After the series' last sample, never at its time: a receiver refuses a second value for a
     // timestamp (the agent's own report and the stop's markers can fall in the same millisecond).
     const at = Math.max(Date.now(), last.timeMs + 1);
-    return [...last.series.values()].map((labels) => ({ labels, sample: { value: NaN, timestampMs: at, stale: true } }));
+    return [...last.series.values()].map((labels) => ({
+      labels,
+      sample: { value: NaN, timestampMs: at, stale: true },
+    }));
   }
 
   /** `run`: into the queue (settled once queued; the queue's counters tell the rest). `once`: held for close(). */
@@ -172,10 +191,16 @@ export class RemoteWriteSink implements Sink {
       maxBackoffMs: this.#config.max_backoff,
       events: {
         counted: (outcome, n) => this.#counts.set(outcome, (this.#counts.get(outcome) ?? 0) + n),
-        down: (error) => log.warn('remote_write receiver unreachable; retrying with backoff, keeping the backlog', { url, error }),
+        down: (error) =>
+          log.warn('remote_write receiver unreachable; retrying with backoff, keeping the backlog', { url, error }),
         up: (failures) => log.info('remote_write receiver answering again', { url, failed_attempts: failures }),
-        rejected: (error, samples) => log.error('remote_write batch refused by the receiver: dropped, not retried', { url, samples, error }),
-        dropped: (why, samples) => log.warn(`remote_write samples dropped: ${why === 'full' ? 'the backlog is full (max_backlog)' : 'older than max_age'}`, { url, samples }),
+        rejected: (error, samples) =>
+          log.error('remote_write batch refused by the receiver: dropped, not retried', { url, samples, error }),
+        dropped: (why, samples) =>
+          log.warn(
+            `remote_write samples dropped: ${why === 'full' ? 'the backlog is full (max_backlog)' : 'older than max_age'}`,
+            { url, samples },
+          ),
       },
     });
   }
@@ -189,12 +214,22 @@ export class RemoteWriteSink implements Sink {
       answer = await this.#http.client.request(this.#url, 'POST', this.#headers, body, timeoutMs);
     } catch (err) {
       const hint = this.#url.startsWith('https:') && !this.#http.clientCert ? 'receiver' : undefined;
-      return { ok: false, retryable: true, error: new PushError(this.target, undefined, describeRequestError(err, timeoutMs, hint), { action: 'write' }).message };
+      return {
+        ok: false,
+        retryable: true,
+        error: new PushError(this.target, undefined, describeRequestError(err, timeoutMs, hint), { action: 'write' })
+          .message,
+      };
     }
     const { status, text, headers } = answer;
     if (status >= 200 && status < 300) return { ok: true };
     const error = new PushError(this.target, status, reasonOf(text), { action: 'write' }).message;
-    return { ok: false, retryable: status >= 500 || status === 429, error, retryAfterMs: status === 429 ? retryAfterMs(headers['retry-after']) : undefined };
+    return {
+      ok: false,
+      retryable: status >= 500 || status === 429,
+      error,
+      retryAfterMs: status === 429 ? retryAfterMs(headers['retry-after']) : undefined,
+    };
   }
 }
 

@@ -29,7 +29,9 @@ export function fileName(check: string | undefined): string {
  * [A-Za-z0-9_]+ has the rest replaced by `_` and a hash of the whole name added.
  */
 export function jobFileName(job: string): string {
-  const safe = /^[A-Za-z0-9_]+$/.test(job) ? job : `${job.replace(/[^A-Za-z0-9_]/g, '_')}_${createHash('sha256').update(job).digest('hex').slice(0, 8)}`;
+  const safe = /^[A-Za-z0-9_]+$/.test(job)
+    ? job
+    : `${job.replace(/[^A-Za-z0-9_]/g, '_')}_${createHash('sha256').update(job).digest('hex').slice(0, 8)}`;
   return `pushagent_job_${safe}.prom`;
 }
 
@@ -40,7 +42,11 @@ const HEADER = '# pushagent: ';
 
 /** The first line of every file: who wrote it. A comment, which node_exporter ignores. */
 export function header(identity: Identity, check: string | undefined): string {
-  const pairs = [['job', identity.job], ['instance', identity.instance], ['check', check]].filter(([, v]) => v !== undefined);
+  const pairs = [
+    ['job', identity.job],
+    ['instance', identity.instance],
+    ['check', check],
+  ].filter(([, v]) => v !== undefined);
   return `${HEADER}${pairs.map(([n, v]) => `${n}=${JSON.stringify(v)}`).join(',')}\n`;
 }
 
@@ -67,7 +73,14 @@ export function fileText(report: Report, kept: readonly MetricFamily[] = []): st
 }
 
 export async function textfileSinks(config: TextfileConfig, ctx: SinkContext): Promise<Sink[]> {
-  if (ctx.dryRun) return [printingSink(ctx.stdout, (r) => `# textfile ${path.join(config.directory, r.batchJob ? jobFileName(r.identity.job) : fileName(r.check))}\n${fileText(r)}`)];
+  if (ctx.dryRun)
+    return [
+      printingSink(
+        ctx.stdout,
+        (r) =>
+          `# textfile ${path.join(config.directory, r.batchJob ? jobFileName(r.identity.job) : fileName(r.check))}\n${fileText(r)}`,
+      ),
+    ];
   return [new TextfileSink(config.directory, ctx)];
 }
 
@@ -96,7 +109,8 @@ export class TextfileSink implements Sink {
         await this.#replace(name, fileText(report, kept));
       } catch (err) {
         const error = `write of ${file} failed: ${fileErrorReason(err)}`;
-        if (!this.#failing.has(name)) this.#ctx.log.error('cannot write a textfile', { file, error: fileErrorReason(err) });
+        if (!this.#failing.has(name))
+          this.#ctx.log.error('cannot write a textfile', { file, error: fileErrorReason(err) });
         this.#failing.add(name);
         return { target: this.target, ok: false, error };
       }
@@ -126,7 +140,8 @@ export class TextfileSink implements Sink {
       if (!FILE_RE.test(name) || kept.has(name)) continue;
       const outcome = await this.#delete(name, identity);
       if (outcome.subject !== undefined) {
-        if (this.#ctx.mode === 'run' && outcome.ok) this.#ctx.log.info('deleted a textfile no check owns', { file: path.join(this.#dir, name) });
+        if (this.#ctx.mode === 'run' && outcome.ok)
+          this.#ctx.log.info('deleted a textfile no check owns', { file: path.join(this.#dir, name) });
         outcomes.push(outcome);
       }
     }
@@ -144,12 +159,18 @@ export class TextfileSink implements Sink {
       const file = path.join(this.#dir, name);
       try {
         const owner = ownerOf(await readHead(file));
-        if (owner?.job !== identity.job || owner.instance !== identity.instance) return { target: this.target, ok: true };
+        if (owner?.job !== identity.job || owner.instance !== identity.instance)
+          return { target: this.target, ok: true };
         await unlink(file);
         return { target: this.target, ok: true, subject: file };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { target: this.target, ok: true };
-        return { target: this.target, ok: false, subject: file, error: `delete of ${file} failed: ${fileErrorReason(err)}` };
+        return {
+          target: this.target,
+          ok: false,
+          subject: file,
+          error: `delete of ${file} failed: ${fileErrorReason(err)}`,
+        };
       }
     });
   }
@@ -164,7 +185,12 @@ export class TextfileSink implements Sink {
       throw err;
     }
     const parsed = parsePrometheusText(text);
-    if (!parsed.ok) this.#ctx.log.warn('a textfile to merge into is not valid text 0.0.4: replacing it whole', { file, line: parsed.line, error: parsed.message });
+    if (!parsed.ok)
+      this.#ctx.log.warn('a textfile to merge into is not valid text 0.0.4: replacing it whole', {
+        file,
+        line: parsed.line,
+        error: parsed.message,
+      });
     return parsed.ok ? parsed.value : [];
   }
 

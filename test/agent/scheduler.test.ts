@@ -3,15 +3,26 @@ import { nextSlot, Scheduler } from '../../src/agent/scheduler.js';
 import type { CheckDef } from '../../src/config/check-def.js';
 
 const def = (name: string, ms: number): CheckDef => ({
-  name, file: 'x.yaml', line: 1, col: 1, kind: 'exec', spec: {}, describe: 'exec/value',
-  schedule: { kind: 'interval', ms }, timeoutMs: ms, killGraceMs: 100, labels: {},
+  name,
+  file: 'x.yaml',
+  line: 1,
+  col: 1,
+  kind: 'exec',
+  spec: {},
+  describe: 'exec/value',
+  schedule: { kind: 'interval', ms },
+  timeoutMs: ms,
+  killGraceMs: 100,
+  labels: {},
 });
 
 describe('nextSlot', () => {
   it('interval slots are absolute multiples of the interval: no drift, whatever the run took', () => {
     const t = Date.UTC(2026, 10, 22, 10, 0, 7, 300);
     expect(nextSlot({ kind: 'interval', ms: 15_000 }, t)).toBe(Date.UTC(2026, 10, 22, 10, 0, 15));
-    expect(nextSlot({ kind: 'interval', ms: 15_000 }, Date.UTC(2026, 10, 22, 10, 0, 15))).toBe(Date.UTC(2026, 10, 22, 10, 0, 30));
+    expect(nextSlot({ kind: 'interval', ms: 15_000 }, Date.UTC(2026, 10, 22, 10, 0, 15))).toBe(
+      Date.UTC(2026, 10, 22, 10, 0, 30),
+    );
     // 10,000 slots later the schedule is still on the grid.
     let slot = Date.UTC(2026, 10, 22, 10, 0, 15);
     for (let i = 0; i < 10_000; i++) slot = nextSlot({ kind: 'interval', ms: 15_000 }, slot + 7);
@@ -42,8 +53,12 @@ describe('nextSlot', () => {
     const cron = { kind: 'cron', expr: '*/10 * * * * *' } as const;
     expect(nextSlot(cron, t, undefined, 2_500)).toBe(new Date(2026, 10, 22, 10, 0, 12, 500).getTime());
     // 10:00:01 is after the 10:00:00 time but before its slot at 10:00:02.5.
-    expect(nextSlot(cron, new Date(2026, 10, 22, 10, 0, 1).getTime(), undefined, 2_500)).toBe(new Date(2026, 10, 22, 10, 0, 2, 500).getTime());
-    expect(nextSlot(cron, new Date(2026, 10, 22, 10, 0, 11).getTime(), undefined, 2_500)).toBe(new Date(2026, 10, 22, 10, 0, 12, 500).getTime());
+    expect(nextSlot(cron, new Date(2026, 10, 22, 10, 0, 1).getTime(), undefined, 2_500)).toBe(
+      new Date(2026, 10, 22, 10, 0, 2, 500).getTime(),
+    );
+    expect(nextSlot(cron, new Date(2026, 10, 22, 10, 0, 11).getTime(), undefined, 2_500)).toBe(
+      new Date(2026, 10, 22, 10, 0, 12, 500).getTime(),
+    );
   });
 
   it('cron schedules (seconds first) come from croner', () => {
@@ -84,7 +99,13 @@ describe('Scheduler (real timers)', () => {
 
   it('runs at its phase: every due time is n × interval + phase', async () => {
     const runs: number[] = [];
-    const s = new Scheduler({ run: async (_d, due) => void runs.push(due), skipped: () => {}, error: (_d, err) => { throw err; } });
+    const s = new Scheduler({
+      run: async (_d, due) => void runs.push(due),
+      skipped: () => {},
+      error: (_d, err) => {
+        throw err;
+      },
+    });
     s.add(def('p', 100), 37);
     await new Promise((r) => setTimeout(r, 350));
     await s.stop();

@@ -15,7 +15,11 @@ describe('phaseMs', () => {
     expect(a).toBeLessThan(15_000);
     expect(Number.isInteger(a)).toBe(true);
     // Pinned: a change of hash would move every check of every host after an upgrade.
-    expect([phaseMs('web01.example.com', 'disk', 15_000), phaseMs('web02.example.com', 'disk', 15_000), phaseMs(undefined, 'disk', 60_000)]).toEqual(PINNED);
+    expect([
+      phaseMs('web01.example.com', 'disk', 15_000),
+      phaseMs('web02.example.com', 'disk', 15_000),
+      phaseMs(undefined, 'disk', 60_000),
+    ]).toEqual(PINNED);
   });
 
   it('differs per instance and per check', () => {

@@ -3,7 +3,18 @@ import { tickOf } from '../../src/agent/tick.js';
 import type { CheckDef, Schedule } from '../../src/config/check-def.js';
 
 const def = (schedule: Schedule): CheckDef => ({
-  name: 'x', file: 'x.yaml', line: 1, col: 1, kind: 'exec', spec: {}, describe: 'exec/value', schedule, splayMs: 0, timeoutMs: 100, killGraceMs: 100, labels: {},
+  name: 'x',
+  file: 'x.yaml',
+  line: 1,
+  col: 1,
+  kind: 'exec',
+  spec: {},
+  describe: 'exec/value',
+  schedule,
+  splayMs: 0,
+  timeoutMs: 100,
+  killGraceMs: 100,
+  labels: {},
 });
 
 describe('tickOf', () => {

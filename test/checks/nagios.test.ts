@@ -17,10 +17,14 @@ import type { KindProblem } from '../../src/checks/kind.js';
 import { serialize } from '../../src/expose/text.js';
 
 const FIXTURES = new URL('../fixtures/nagios/', import.meta.url).pathname;
-const cases = readdirSync(FIXTURES).filter((name) => existsSync(join(FIXTURES, name, 'output.txt'))).sort();
+const cases = readdirSync(FIXTURES)
+  .filter((name) => existsSync(join(FIXTURES, name, 'output.txt')))
+  .sort();
 
 const problems: KindProblem[] = [];
-const spec = execKind.toSpec({ env: {}, argv: ['/usr/lib/nagios/plugins/check_dummy'], output: 'nagios' }, problems, { dir: tmpdir() });
+const spec = execKind.toSpec({ env: {}, argv: ['/usr/lib/nagios/plugins/check_dummy'], output: 'nagios' }, problems, {
+  dir: tmpdir(),
+});
 
 describe('output: nagios fixtures', () => {
   it('has real and hand-written cases, successful and failing', () => {
@@ -49,9 +53,18 @@ describe('output: nagios fixtures', () => {
 
 describe('output: nagios failures', () => {
   it('takes the reason from stdout, where plugins print it, and from stderr when stdout is empty', () => {
-    const exited = (exitCode: number, stdout: string, stderr: string) => interpret(spec, { kind: 'exited', exitCode, stdout, stderr });
-    expect(exited(3, '\n  \nCHECK UNKNOWN - no data | a=1\n', 'noise\n')).toEqual({ ok: false, exitCode: 3, reason: 'exit code 3 (UNKNOWN): CHECK UNKNOWN - no data' });
-    expect(exited(127, '', 'sh: 1: check_x: not found\n')).toEqual({ ok: false, exitCode: 127, reason: 'exit code 127 (command not found): sh: 1: check_x: not found' });
+    const exited = (exitCode: number, stdout: string, stderr: string) =>
+      interpret(spec, { kind: 'exited', exitCode, stdout, stderr });
+    expect(exited(3, '\n  \nCHECK UNKNOWN - no data | a=1\n', 'noise\n')).toEqual({
+      ok: false,
+      exitCode: 3,
+      reason: 'exit code 3 (UNKNOWN): CHECK UNKNOWN - no data',
+    });
+    expect(exited(127, '', 'sh: 1: check_x: not found\n')).toEqual({
+      ok: false,
+      exitCode: 127,
+      reason: 'exit code 127 (command not found): sh: 1: check_x: not found',
+    });
     expect(exited(3, '', '')).toEqual({ ok: false, exitCode: 3, reason: 'exit code 3 (UNKNOWN)' });
   });
 });

@@ -21,7 +21,9 @@ const ctx = { signal: new AbortController().signal, killGraceMs: 2000, maxOutput
 
 function spec(ping: Record<string, unknown>): PingSpec {
   const problems: KindProblem[] = [];
-  const s = pingKind.toSpec({ ping: { count: 3, packet_interval: 1000, reply_timeout: 1000, ...ping } }, problems, { dir: tmpdir() });
+  const s = pingKind.toSpec({ ping: { count: 3, packet_interval: 1000, reply_timeout: 1000, ...ping } }, problems, {
+    dir: tmpdir(),
+  });
   expect(problems).toEqual([]);
   return s;
 }
@@ -38,10 +40,15 @@ function figuresOf(families: readonly MetricFamily[], target: string): Figures {
 }
 
 /** The same from `once --dry-run` text: the block of `check`, the samples of `target`. */
-function figuresPrinted(stdout: string, check: string, target: string): Figures & { success?: number; exit_code?: number } {
+function figuresPrinted(
+  stdout: string,
+  check: string,
+  target: string,
+): Figures & { success?: number; exit_code?: number } {
   const block = stdout.split(/^(?=# group )/m).find((b) => b.includes(`check="${check}"`)) ?? '';
   const out: Figures = {};
-  for (const m of block.matchAll(/^pushagent_ping_(\w+)\{target="([^"]+)"\} (\S+)$/gm)) if (m[2] === target) out[m[1]!] = Number(m[3]);
+  for (const m of block.matchAll(/^pushagent_ping_(\w+)\{target="([^"]+)"\} (\S+)$/gm))
+    if (m[2] === target) out[m[1]!] = Number(m[3]);
   for (const m of block.matchAll(/^pushagent_check_(success|exit_code) (\S+)$/gm)) out[m[1]!] = Number(m[2]);
   return out;
 }
@@ -49,17 +56,45 @@ function figuresPrinted(stdout: string, check: string, target: string): Figures 
 /** What the kind pushed must be what ping printed: counts, loss from the counts, times in seconds. */
 function expectAgreement(f: Figures, p: Printed | undefined): void {
   expect(p, 'ping printed a summary').toBeDefined();
-  expect([f.packets_sent, f.packets_received, f.duplicate_packets]).toEqual([p!.transmitted, p!.received, p!.duplicates]);
+  expect([f.packets_sent, f.packets_received, f.duplicate_packets]).toEqual([
+    p!.transmitted,
+    p!.received,
+    p!.duplicates,
+  ]);
   expect(f.packet_loss_ratio).toBe((p!.transmitted - p!.received) / p!.transmitted);
   expect(Math.abs(f.packet_loss_ratio! * 100 - p!.lossPercent)).toBeLessThan(1);
-  const seconds = ['rtt_min_seconds', 'rtt_avg_seconds', 'rtt_max_seconds', 'rtt_stddev_seconds'].filter((k) => k in f).map((k) => Math.round(f[k]! * 1e9) / 1e6);
+  const seconds = ['rtt_min_seconds', 'rtt_avg_seconds', 'rtt_max_seconds', 'rtt_stddev_seconds']
+    .filter((k) => k in f)
+    .map((k) => Math.round(f[k]! * 1e9) / 1e6);
   expect(seconds).toEqual(p!.times ?? []);
 }
 
 describe('ping spec (pure)', () => {
   it('builds iputils argv: numeric, count, interval and wait in seconds, size, family, interface', () => {
-    const s = spec({ target: 'gw.example', count: 5, packet_interval: 200, reply_timeout: 2000, size: 1400, ip: 6, interface: 'eth0' });
-    expect(pingArgs(s, 'gw.example')).toEqual(['-n', '-c', '5', '-i', '0.2', '-W', '2', '-s', '1400', '-6', '-I', 'eth0', 'gw.example']);
+    const s = spec({
+      target: 'gw.example',
+      count: 5,
+      packet_interval: 200,
+      reply_timeout: 2000,
+      size: 1400,
+      ip: 6,
+      interface: 'eth0',
+    });
+    expect(pingArgs(s, 'gw.example')).toEqual([
+      '-n',
+      '-c',
+      '5',
+      '-i',
+      '0.2',
+      '-W',
+      '2',
+      '-s',
+      '1400',
+      '-6',
+      '-I',
+      'eth0',
+      'gw.example',
+    ]);
     expect(pingArgs(spec({ target: 'x' }), 'x')).toEqual(['-n', '-c', '3', '-i', '1', '-W', '1', 'x']);
   });
 
@@ -71,7 +106,11 @@ describe('ping spec (pure)', () => {
   it('reports neither or both of target/targets, and a target listed twice', () => {
     const problems: KindProblem[] = [];
     pingKind.toSpec({ ping: { count: 3, packet_interval: 1000, reply_timeout: 1000 } }, problems, { dir: tmpdir() });
-    pingKind.toSpec({ ping: { targets: ['a', 'b', 'a'], target: 'c', count: 3, packet_interval: 1000, reply_timeout: 1000 } }, problems, { dir: tmpdir() });
+    pingKind.toSpec(
+      { ping: { targets: ['a', 'b', 'a'], target: 'c', count: 3, packet_interval: 1000, reply_timeout: 1000 } },
+      problems,
+      { dir: tmpdir() },
+    );
     expect(problems).toEqual([
       { path: ['ping'], message: 'ping: expected `target` or `targets`, found neither' },
       { path: ['ping', 'targets'], message: 'ping: use exactly one of `target` or `targets`, not both' },
@@ -80,29 +119,72 @@ describe('ping spec (pure)', () => {
   });
 
   it('a dead target is a measurement: loss 1, no rtt series; any failing target fails the check, named', () => {
-    const alive = { kind: 'exited' as const, exitCode: 0, stderr: '', stdout: '--- a ping statistics ---\n2 packets transmitted, 2 received, 0% packet loss, time 1001ms\nrtt min/avg/max/mdev = 0.5/1.0/1.5/0.5 ms\n' };
-    const dead = { kind: 'exited' as const, exitCode: 1, stderr: '', stdout: '--- b ping statistics ---\n2 packets transmitted, 0 received, 100% packet loss, time 1001ms\n' };
-    const unknown = { kind: 'exited' as const, exitCode: 2, stdout: '', stderr: 'ping: c: Name or service not known\n' };
+    const alive = {
+      kind: 'exited' as const,
+      exitCode: 0,
+      stderr: '',
+      stdout:
+        '--- a ping statistics ---\n2 packets transmitted, 2 received, 0% packet loss, time 1001ms\nrtt min/avg/max/mdev = 0.5/1.0/1.5/0.5 ms\n',
+    };
+    const dead = {
+      kind: 'exited' as const,
+      exitCode: 1,
+      stderr: '',
+      stdout: '--- b ping statistics ---\n2 packets transmitted, 0 received, 100% packet loss, time 1001ms\n',
+    };
+    const unknown = {
+      kind: 'exited' as const,
+      exitCode: 2,
+      stdout: '',
+      stderr: 'ping: c: Name or service not known\n',
+    };
     const r = interpretPing(['a', 'b'], [alive, dead]);
     expect(r).toMatchObject({ ok: true, exitCode: 1 });
     if (!r.ok) return;
-    expect(figuresOf(r.families, 'b')).toEqual({ packets_sent: 2, packets_received: 0, packet_loss_ratio: 1, duplicate_packets: 0 });
-    expect(figuresOf(r.families, 'a')).toMatchObject({ packet_loss_ratio: 0, rtt_min_seconds: 0.0005, rtt_avg_seconds: 0.001, rtt_max_seconds: 0.0015, rtt_stddev_seconds: 0.0005 });
-    expect(interpretPing(['b'], [dead])).toMatchObject({ ok: true, families: expect.not.arrayContaining([expect.objectContaining({ name: 'pushagent_ping_rtt_min_seconds' })]) });
-    expect(interpretPing(['a', 'c'], [alive, unknown])).toEqual({ ok: false, exitCode: 2, reason: 'target c: ping: c: Name or service not known' });
-    expect(interpretPing(['c'], [unknown])).toEqual({ ok: false, exitCode: 2, reason: 'ping: c: Name or service not known' });
+    expect(figuresOf(r.families, 'b')).toEqual({
+      packets_sent: 2,
+      packets_received: 0,
+      packet_loss_ratio: 1,
+      duplicate_packets: 0,
+    });
+    expect(figuresOf(r.families, 'a')).toMatchObject({
+      packet_loss_ratio: 0,
+      rtt_min_seconds: 0.0005,
+      rtt_avg_seconds: 0.001,
+      rtt_max_seconds: 0.0015,
+      rtt_stddev_seconds: 0.0005,
+    });
+    expect(interpretPing(['b'], [dead])).toMatchObject({
+      ok: true,
+      families: expect.not.arrayContaining([expect.objectContaining({ name: 'pushagent_ping_rtt_min_seconds' })]),
+    });
+    expect(interpretPing(['a', 'c'], [alive, unknown])).toEqual({
+      ok: false,
+      exitCode: 2,
+      reason: 'target c: ping: c: Name or service not known',
+    });
+    expect(interpretPing(['c'], [unknown])).toEqual({
+      ok: false,
+      exitCode: 2,
+      reason: 'ping: c: Name or service not known',
+    });
   });
 });
 
 describe.skipIf(!REAL_PING)('ping collect (real ping, loopback)', () => {
   it("pings 127.0.0.1 and pushes exactly ping's own summary", async () => {
     const tee = await teeingPing();
-    const r = await pingKind.collect({ ...spec({ target: '127.0.0.1', packet_interval: 200 }), program: tee.program }, ctx);
+    const r = await pingKind.collect(
+      { ...spec({ target: '127.0.0.1', packet_interval: 200 }), program: tee.program },
+      ctx,
+    );
     expect(r).toMatchObject({ ok: true, exitCode: 0 });
     if (!r.ok) return;
     const f = figuresOf(r.families, '127.0.0.1');
     expect(f).toMatchObject({ packets_sent: 3, packets_received: 3, packet_loss_ratio: 0, duplicate_packets: 0 });
-    expect(0 < f.rtt_min_seconds! && f.rtt_min_seconds! <= f.rtt_avg_seconds! && f.rtt_avg_seconds! <= f.rtt_max_seconds!).toBe(true);
+    expect(
+      0 < f.rtt_min_seconds! && f.rtt_min_seconds! <= f.rtt_avg_seconds! && f.rtt_avg_seconds! <= f.rtt_max_seconds!,
+    ).toBe(true);
     expect(f.rtt_max_seconds).toBeLessThan(0.1);
     expectAgreement(f, (await tee.summaries()).get('127.0.0.1'));
     for (const family of r.families) expect(family.help).not.toBe('');
@@ -111,7 +193,10 @@ describe.skipIf(!REAL_PING)('ping collect (real ping, loopback)', () => {
   it('pings several targets at once, one series each', async () => {
     const tee = await teeingPing();
     const started = performance.now();
-    const r = await pingKind.collect({ ...spec({ targets: ['127.0.0.1', '127.0.0.2'], count: 4, packet_interval: 300 }), program: tee.program }, ctx);
+    const r = await pingKind.collect(
+      { ...spec({ targets: ['127.0.0.1', '127.0.0.2'], count: 4, packet_interval: 300 }), program: tee.program },
+      ctx,
+    );
     const ms = performance.now() - started;
     // One run takes ~900ms (3 gaps of 300ms); one after the other would take ~1.8s.
     expect(ms).toBeLessThan(1500);
@@ -119,12 +204,17 @@ describe.skipIf(!REAL_PING)('ping collect (real ping, loopback)', () => {
     if (!r.ok) return;
     const printed = await tee.summaries();
     for (const t of ['127.0.0.1', '127.0.0.2']) expectAgreement(figuresOf(r.families, t), printed.get(t));
-    expect(r.families.find((f) => f.name === 'pushagent_ping_packets_sent')?.samples.map((s) => s.labels)).toEqual([{ target: '127.0.0.1' }, { target: '127.0.0.2' }]);
+    expect(r.families.find((f) => f.name === 'pushagent_ping_packets_sent')?.samples.map((s) => s.labels)).toEqual([
+      { target: '127.0.0.1' },
+      { target: '127.0.0.2' },
+    ]);
   });
 
   it('fails with a reason when ping cannot run', async () => {
     expect(await pingKind.collect({ ...spec({ target: '127.0.0.1' }), program: '/nonexistent/ping' }, ctx)).toEqual({
-      ok: false, exitCode: -1, reason: 'cannot run /nonexistent/ping: no such file or directory',
+      ok: false,
+      exitCode: -1,
+      reason: 'cannot run /nonexistent/ping: no such file or directory',
     });
   });
 
@@ -138,7 +228,9 @@ describe.skipIf(!REAL_PING)('ping collect (real ping, loopback)', () => {
     await writeFile(program, `#!/bin/sh\nPATH="${path.dirname(REAL_PING)}:$PATH" exec ${asUser}ping "$@"\n`);
     await chmod(program, 0o755);
     expect(await pingKind.collect({ ...spec({ target: '127.0.0.1' }), intervalMs: 1, program }, ctx)).toEqual({
-      ok: false, exitCode: 2, reason: 'ping: cannot flood; minimal interval allowed for user is 2ms',
+      ok: false,
+      exitCode: 2,
+      reason: 'ping: cannot flood; minimal interval allowed for user is 2ms',
     });
   });
 
@@ -155,7 +247,8 @@ describe.skipIf(!REAL_PING)('ping collect (real ping, loopback)', () => {
     const tee = await teeingPing();
     const dir = await workdir({
       'pushagent.config.yaml': 'instance: test-host\n',
-      'checks/ping.yaml': 'name: ping_lo\nping: {targets: [127.0.0.1, 127.0.0.3], count: 2, packet_interval: 200ms}\ninterval: 10s\n',
+      'checks/ping.yaml':
+        'name: ping_lo\nping: {targets: [127.0.0.1, 127.0.0.3], count: 2, packet_interval: 200ms}\ninterval: 10s\n',
     });
     const v = await runCli(['validate'], { cwd: dir });
     expect(v.stdout).toMatch(/^ping_lo\s+every 10s\s+2.4s\s+ping\/2 targets\s+checks\/ping\.yaml:1$/m);
@@ -184,7 +277,10 @@ const netnsMissing = (() => {
   spawnSync('ip', ['netns', 'del', probe]);
   return undefined;
 })();
-if (netnsMissing && process.env.CI) throw new Error(`ping loss tests need ${netnsMissing}; CI runs as root with iputils-ping, iproute2 and nftables installed`);
+if (netnsMissing && process.env.CI)
+  throw new Error(
+    `ping loss tests need ${netnsMissing}; CI runs as root with iputils-ping, iproute2 and nftables installed`,
+  );
 if (netnsMissing) console.warn(`skipping ping loss tests in a network namespace: no ${netnsMissing}`);
 
 /**
@@ -228,7 +324,10 @@ describe.skipIf(netnsMissing !== undefined)('ping in a network namespace (real l
       ].join('\n'),
     });
     const r = await execa('ip', ['netns', 'exec', NS, process.execPath, CLI, 'once', '--dry-run'], {
-      cwd: dir, env: { PATH: `${tee.bin}:${process.env.PATH ?? ''}` }, reject: false, timeout: 20_000,
+      cwd: dir,
+      env: { PATH: `${tee.bin}:${process.env.PATH ?? ''}` },
+      reject: false,
+      timeout: 20_000,
     });
     result = { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
     printed = await tee.summaries();
@@ -243,7 +342,9 @@ describe.skipIf(netnsMissing !== undefined)('ping in a network namespace (real l
     expect(result.stderr).toMatch(/^ok\s+ping_dead\s/m);
     expect(result.stderr).toMatch(/^ok\s+ping_partial\s/m);
     expect(result.stderr).toMatch(/^ok\s+ping_mixed\s/m);
-    expect(result.stderr).toMatch(/^FAIL\s+ping_unknown\s+\d+ms\s+ping: nosuch\.invalid: (Name or service not known|Temporary failure in name resolution)$/m);
+    expect(result.stderr).toMatch(
+      /^FAIL\s+ping_unknown\s+\d+ms\s+ping: nosuch\.invalid: (Name or service not known|Temporary failure in name resolution)$/m,
+    );
     expect(result.exitCode).toBe(1);
   });
 
@@ -255,7 +356,14 @@ describe.skipIf(netnsMissing !== undefined)('ping in a network namespace (real l
 
   it('a dead target (100% loss) is a successful measurement: loss 1, no rtt series, ping exit 1', () => {
     const f = figuresPrinted(result.stdout, 'ping_dead', '10.200.0.2');
-    expect(f).toEqual({ success: 1, exit_code: 1, packets_sent: 3, packets_received: 0, packet_loss_ratio: 1, duplicate_packets: 0 });
+    expect(f).toEqual({
+      success: 1,
+      exit_code: 1,
+      packets_sent: 3,
+      packets_received: 0,
+      packet_loss_ratio: 1,
+      duplicate_packets: 0,
+    });
     expect(result.stdout.split(/^(?=# group )/m).find((b) => b.includes('check="ping_dead"'))).not.toContain('rtt');
     expectAgreement(f, printed.get('10.200.0.2'));
   });

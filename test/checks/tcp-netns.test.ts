@@ -20,8 +20,12 @@ const missing = [
   ...(spawnSync('ip', ['-V'], { stdio: 'ignore' }).status === 0 ? [] : ['ip']),
   ...(spawnSync('ss', ['-V'], { stdio: 'ignore' }).status === 0 ? [] : ['ss']),
 ];
-if (missing.length > 0 && process.env.CI) throw new Error(`the tcp namespace tests need ${missing.join(', ')}; CI runs as root and must install Debian's iproute2`);
-if (missing.length > 0) console.warn(`skipping tcp namespace tests: they need ${missing.join(', ')} (run as root with iproute2 installed)`);
+if (missing.length > 0 && process.env.CI)
+  throw new Error(
+    `the tcp namespace tests need ${missing.join(', ')}; CI runs as root and must install Debian's iproute2`,
+  );
+if (missing.length > 0)
+  console.warn(`skipping tcp namespace tests: they need ${missing.join(', ')} (run as root with iproute2 installed)`);
 
 const NS = `pushagent-tcp-${process.pid}`;
 
@@ -29,7 +33,15 @@ const NS = `pushagent-tcp-${process.pid}`;
 // established pairs (2 sockets each), clientClose (TIME_WAIT on the client's ephemeral port),
 // serverClose (TIME_WAIT on the server's port), halfClose (client FIN_WAIT2, server CLOSE_WAIT).
 const PLAN = [
-  { listen: '127.0.0.1', connect: '127.0.0.1', port: 7001, established: 3, clientClose: 4, serverClose: 0, halfClose: 1 },
+  {
+    listen: '127.0.0.1',
+    connect: '127.0.0.1',
+    port: 7001,
+    established: 3,
+    clientClose: 4,
+    serverClose: 0,
+    halfClose: 1,
+  },
   { listen: '::1', connect: '::1', port: 7002, established: 2, serverClose: 3, clientClose: 0, halfClose: 2 },
   // Dual stack: the IPv4 client is in net/tcp, the socket accepted for it in net/tcp6 (::ffff:127.0.0.1).
   { listen: '::', connect: '127.0.0.1', port: 7003, established: 1, clientClose: 0, serverClose: 0, halfClose: 0 },
@@ -39,7 +51,10 @@ const counts = (c: Partial<Record<TcpState, number>>): TcpStateCounts => ({ ...z
 const sum = (f: (l: (typeof PLAN)[number]) => number): number => PLAN.reduce((n, l) => n + f(l), 0);
 
 /** What each check must push, worked out from the plan. */
-const EXPECTED: Record<string, { readonly yaml: string; readonly ss: readonly string[]; readonly counts: TcpStateCounts }> = {
+const EXPECTED: Record<
+  string,
+  { readonly yaml: string; readonly ss: readonly string[]; readonly counts: TcpStateCounts }
+> = {
   all: {
     yaml: 'tcp: {}',
     ss: [],
@@ -52,10 +67,22 @@ const EXPECTED: Record<string, { readonly yaml: string; readonly ss: readonly st
     }),
   },
   // IPv4 files only: everything of 7001, plus the IPv4 client of the dual-stack 7003.
-  ipv4: { yaml: 'tcp: {ip: 4}', ss: ['-4'], counts: counts({ listen: 1, established: 2 * 3 + 1, time_wait: 4, fin_wait2: 1, close_wait: 1 }) },
-  ipv6: { yaml: 'tcp: {ip: 6}', ss: ['-6'], counts: counts({ listen: 2, established: 2 * 2 + 1, time_wait: 3, fin_wait2: 2, close_wait: 2 }) },
+  ipv4: {
+    yaml: 'tcp: {ip: 4}',
+    ss: ['-4'],
+    counts: counts({ listen: 1, established: 2 * 3 + 1, time_wait: 4, fin_wait2: 1, close_wait: 1 }),
+  },
+  ipv6: {
+    yaml: 'tcp: {ip: 6}',
+    ss: ['-6'],
+    counts: counts({ listen: 2, established: 2 * 2 + 1, time_wait: 3, fin_wait2: 2, close_wait: 2 }),
+  },
   // Local port 7002: server ends only. The server closed first, so the TIME_WAITs are on 7002.
-  port7002: { yaml: 'tcp: {ports: [7002]}', ss: ['sport = :7002'], counts: counts({ listen: 1, established: 2, time_wait: 3, close_wait: 2 }) },
+  port7002: {
+    yaml: 'tcp: {ports: [7002]}',
+    ss: ['sport = :7002'],
+    counts: counts({ listen: 1, established: 2, time_wait: 3, close_wait: 2 }),
+  },
   // The clients closed first on 7001: their TIME_WAITs are on ephemeral ports, not counted.
   port7001and7003: {
     yaml: 'tcp: {ports: [7001, 7003]}',
@@ -64,7 +91,10 @@ const EXPECTED: Record<string, { readonly yaml: string; readonly ss: readonly st
   },
 };
 
-function inNs(args: readonly string[], opts: { cwd?: string } = {}): { status: number | null; stdout: string; stderr: string } {
+function inNs(
+  args: readonly string[],
+  opts: { cwd?: string } = {},
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync('ip', ['netns', 'exec', NS, ...args], { encoding: 'utf8', cwd: opts.cwd, timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -90,7 +120,9 @@ describe.skipIf(missing.length > 0)('tcp checks in a private network namespace',
     sh('ip', ['netns', 'add', NS]);
     created = true;
     sh('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up']);
-    const child = spawn('ip', ['netns', 'exec', NS, process.execPath, HOLDER, JSON.stringify(PLAN)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', NS, process.execPath, HOLDER, JSON.stringify(PLAN)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     holder = child;
     let out = '';
     let err = '';
@@ -99,11 +131,14 @@ describe.skipIf(missing.length > 0)('tcp checks in a private network namespace',
     const ready = (async () => {
       while (!out.includes('ready\n')) await once(child.stdout, 'data');
     })();
-    const exited = once(child, 'exit').then(([code]) => Promise.reject(new Error(`tcp-sockets.mjs exited with ${String(code)}: ${err}`)));
+    const exited = once(child, 'exit').then(([code]) =>
+      Promise.reject(new Error(`tcp-sockets.mjs exited with ${String(code)}: ${err}`)),
+    );
     await Promise.race([ready, exited]);
     // Node's events come before the last ACKs are processed: wait until ss sees the planned states.
     const deadline = Date.now() + 5000;
-    while (JSON.stringify(ss([])) !== JSON.stringify(EXPECTED.all!.counts) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (JSON.stringify(ss([])) !== JSON.stringify(EXPECTED.all!.counts) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
   });
 
   afterAll(async () => {
@@ -117,13 +152,16 @@ describe.skipIf(missing.length > 0)('tcp checks in a private network namespace',
   });
 
   it('ss -tan in the namespace shows exactly the planned sockets', () => {
-    for (const [name, e] of Object.entries(EXPECTED)) expect({ name, counts: ss(e.ss) }).toEqual({ name, counts: e.counts });
+    for (const [name, e] of Object.entries(EXPECTED))
+      expect({ name, counts: ss(e.ss) }).toEqual({ name, counts: e.counts });
     // ip 4 and ip 6 split every socket between them; nothing is counted twice.
     expect(addCounts(EXPECTED.ipv4!.counts, EXPECTED.ipv6!.counts)).toEqual(EXPECTED.all!.counts);
   });
 
   it('once --dry-run pushes the same counts as ss -tan, for every filter', async () => {
-    const checks = Object.entries(EXPECTED).map(([name, e]) => `- name: ${name}\n  ${e.yaml}\n`).join('');
+    const checks = Object.entries(EXPECTED)
+      .map(([name, e]) => `- name: ${name}\n  ${e.yaml}\n`)
+      .join('');
     const dir = await workdir({ 'pushagent.config.yaml': 'instance: netns-test\n', 'checks/tcp.yaml': checks });
     const before = Object.fromEntries(Object.entries(EXPECTED).map(([name, e]) => [name, ss(e.ss)]));
     const r = inNs([process.execPath, CLI, 'once', '--dry-run'], { cwd: dir });
@@ -144,7 +182,9 @@ function pushedCounts(stdout: string): Record<string, Record<string, number>> {
   for (const block of stdout.split(/^(?=# group )/m).filter(Boolean)) {
     const check = /check="(\w+)"/.exec(block)?.[1] ?? '?';
     expect({ check, success: /^pushagent_check_success 1$/m.test(block) }).toEqual({ check, success: true });
-    out[check] = Object.fromEntries([...block.matchAll(/^pushagent_tcp_connections\{state="(\w+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+    out[check] = Object.fromEntries(
+      [...block.matchAll(/^pushagent_tcp_connections\{state="(\w+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]),
+    );
   }
   return out;
 }

@@ -12,7 +12,12 @@ import { workdir } from '../helpers/workdir.js';
 
 const FIXTURES = new URL('../fixtures/proc/', import.meta.url).pathname;
 
-const ctxAt = (procRoot: string, signal = new AbortController().signal): CollectContext => ({ signal, killGraceMs: 2000, maxOutputBytes: 1 << 20, procRoot });
+const ctxAt = (procRoot: string, signal = new AbortController().signal): CollectContext => ({
+  signal,
+  killGraceMs: 2000,
+  maxOutputBytes: 1 << 20,
+  procRoot,
+});
 
 function spec(tcp: Record<string, unknown>): TcpSpec {
   const parsed = z.parse(tcpKind.shape.tcp!, tcp);
@@ -31,7 +36,11 @@ async function collected(root: string, tcp: Record<string, unknown>): Promise<Re
 }
 
 interface Expected {
-  readonly cases: readonly { readonly ports: number[] | null; readonly tcp?: TcpStateCounts; readonly tcp6?: TcpStateCounts }[];
+  readonly cases: readonly {
+    readonly ports: number[] | null;
+    readonly tcp?: TcpStateCounts;
+    readonly tcp6?: TcpStateCounts;
+  }[];
 }
 
 const fixtureCases = ['host', 'netns-states', 'netns-empty'].flatMap((root) => {
@@ -40,26 +49,42 @@ const fixtureCases = ['host', 'netns-states', 'netns-empty'].flatMap((root) => {
 });
 
 describe('tcp collect on captured proc roots', () => {
-  it.each(fixtureCases)('$root ports $ports: ip both sums tcp and tcp6; ip 4 and ip 6 read one file each', async ({ root, ports, tcp, tcp6 }) => {
-    const filter = ports ? { ports } : {};
-    expect(await collected(root, filter)).toEqual(addCounts(tcp, tcp6));
-    expect(await collected(root, { ...filter, ip: 4 })).toEqual(tcp);
-    expect(await collected(root, { ...filter, ip: 6 })).toEqual(tcp6);
-  });
+  it.each(fixtureCases)(
+    '$root ports $ports: ip both sums tcp and tcp6; ip 4 and ip 6 read one file each',
+    async ({ root, ports, tcp, tcp6 }) => {
+      const filter = ports ? { ports } : {};
+      expect(await collected(root, filter)).toEqual(addCounts(tcp, tcp6));
+      expect(await collected(root, { ...filter, ip: 4 })).toEqual(tcp);
+      expect(await collected(root, { ...filter, ip: 6 })).toEqual(tcp6);
+    },
+  );
 
   it('pushes one gauge family with every state, zeros included, in lower case', async () => {
     const r = await tcpKind.collect(spec({}), ctxAt(join(FIXTURES, 'netns-empty')));
     expect(r).toEqual({
       ok: true,
-      families: [{
-        name: 'pushagent_tcp_connections',
-        type: 'gauge',
-        help: 'TCP sockets by state (listening ones included), from /proc/net/tcp and /proc/net/tcp6.',
-        samples: TCP_STATES.map((state) => ({ name: 'pushagent_tcp_connections', labels: { state }, value: 0 })),
-      }],
+      families: [
+        {
+          name: 'pushagent_tcp_connections',
+          type: 'gauge',
+          help: 'TCP sockets by state (listening ones included), from /proc/net/tcp and /proc/net/tcp6.',
+          samples: TCP_STATES.map((state) => ({ name: 'pushagent_tcp_connections', labels: { state }, value: 0 })),
+        },
+      ],
     });
     expect(TCP_STATES).toEqual([
-      'established', 'syn_sent', 'syn_recv', 'fin_wait1', 'fin_wait2', 'time_wait', 'close', 'close_wait', 'last_ack', 'listen', 'closing', 'new_syn_recv',
+      'established',
+      'syn_sent',
+      'syn_recv',
+      'fin_wait1',
+      'fin_wait2',
+      'time_wait',
+      'close',
+      'close_wait',
+      'last_ack',
+      'listen',
+      'closing',
+      'new_syn_recv',
     ]);
   });
 
@@ -69,14 +94,18 @@ describe('tcp collect on captured proc roots', () => {
     expect(await collected('ipv4-only', {})).toEqual(expected.cases[0]!.tcp);
     expect(await collected('ipv4-only', { ports: [8080] })).toEqual(expected.cases[1]!.tcp);
     expect(await tcpKind.collect(spec({ ip: 6 }), ctxAt(root))).toEqual({
-      ok: false, reason: `cannot read ${root}/net/tcp6: no such file (is IPv6 disabled in the kernel?)`,
+      ok: false,
+      reason: `cannot read ${root}/net/tcp6: no such file (is IPv6 disabled in the kernel?)`,
     });
   });
 
   it('fails when net/tcp is missing, whatever ip says', async () => {
     const root = await workdir({ 'net/tcp6': readFileSync(join(FIXTURES, 'netns-empty/net/tcp6'), 'utf8') });
     for (const ip of [4, 'both']) {
-      expect(await tcpKind.collect(spec({ ip }), ctxAt(root))).toEqual({ ok: false, reason: `cannot read ${root}/net/tcp: no such file` });
+      expect(await tcpKind.collect(spec({ ip }), ctxAt(root))).toEqual({
+        ok: false,
+        reason: `cannot read ${root}/net/tcp: no such file`,
+      });
     }
   });
 
@@ -87,18 +116,26 @@ describe('tcp collect on captured proc roots', () => {
       'net/tcp6': readFileSync(join(FIXTURES, 'netns-states/net/tcp6'), 'utf8'),
     });
     expect(await tcpKind.collect(spec({}), ctxAt(root))).toEqual({
-      ok: false, reason: `${root}/net/tcp line 4: expected the local address as HEXADDR:HEXPORT, got "garbage"`,
+      ok: false,
+      reason: `${root}/net/tcp line 4: expected the local address as HEXADDR:HEXPORT, got "garbage"`,
     });
   });
 
   it('stops when aborted', async () => {
     const ac = new AbortController();
     ac.abort();
-    expect(await tcpKind.collect(spec({}), ctxAt(join(FIXTURES, 'host'), ac.signal))).toEqual({ ok: false, reason: 'aborted' });
+    expect(await tcpKind.collect(spec({}), ctxAt(join(FIXTURES, 'host'), ac.signal))).toEqual({
+      ok: false,
+      reason: 'aborted',
+    });
   });
 
-  it('describes itself for validate\'s table', () => {
-    expect([spec({}), spec({ ip: 4 }), spec({ ports: [80, 443], ip: 6 })].map(tcpKind.describe)).toEqual(['tcp', 'tcp/ipv4', 'tcp/ipv6/ports=80,443']);
+  it("describes itself for validate's table", () => {
+    expect([spec({}), spec({ ip: 4 }), spec({ ports: [80, 443], ip: 6 })].map(tcpKind.describe)).toEqual([
+      'tcp',
+      'tcp/ipv4',
+      'tcp/ipv6/ports=80,443',
+    ]);
   });
 });
 
@@ -116,26 +153,30 @@ describe('tcp checks at load', () => {
   it('`tcp: {}` counts every socket of both families', async () => {
     const { checks, problems } = await load('name: tcp_states\ntcp: {}\ninterval: 15s\n');
     expect(problems).toEqual([]);
-    expect(checks).toMatchObject([{ name: 'tcp_states', kind: 'tcp', spec: { ports: undefined, ip: 'both' }, describe: 'tcp', timeoutMs: 10_000 }]);
+    expect(checks).toMatchObject([
+      { name: 'tcp_states', kind: 'tcp', spec: { ports: undefined, ip: 'both' }, describe: 'tcp', timeoutMs: 10_000 },
+    ]);
   });
 
   it('reports every wrong key and value at its file:line:col', async () => {
-    const { checks, problems } = await load([
-      '- name: a',
-      '  tcp: {ports: [80, 0, 65536, "443", 8.5], ip: 5}',
-      '- name: b',
-      '  tcp:',
-      '  labels: {x: y}',
-      '- name: c',
-      '  tcp: {port: 80}',
-      '- name: d',
-      '  tcp: {ports: [80, 8080, 80], ip: "6"}',
-      '- name: e',
-      '  tcp: {ports: []}',
-      '- name: f',
-      '  tcp: {ports: 80}',
-      '',
-    ].join('\n'));
+    const { checks, problems } = await load(
+      [
+        '- name: a',
+        '  tcp: {ports: [80, 0, 65536, "443", 8.5], ip: 5}',
+        '- name: b',
+        '  tcp:',
+        '  labels: {x: y}',
+        '- name: c',
+        '  tcp: {port: 80}',
+        '- name: d',
+        '  tcp: {ports: [80, 8080, 80], ip: "6"}',
+        '- name: e',
+        '  tcp: {ports: []}',
+        '- name: f',
+        '  tcp: {ports: 80}',
+        '',
+      ].join('\n'),
+    );
     expect(checks).toEqual([]);
     expect(problems).toEqual([
       'checks/t.yaml:2:21: check "a": tcp.ports.1: expected a port number from 1 to 65535, got 0 (number)',
@@ -153,7 +194,11 @@ describe('tcp checks at load', () => {
 
   it('refuses a check with both tcp and command', async () => {
     const { problems } = await load('name: e\ntcp: {}\ncommand: echo 1\n');
-    expect(problems).toEqual([expect.stringMatching(/^checks\/t\.yaml:1:1: check "e": expected exactly one kind of check, set by one of: .*\btcp \(tcp\).*; found exec and tcp$/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^checks\/t\.yaml:1:1: check "e": expected exactly one kind of check, set by one of: .*\btcp \(tcp\).*; found exec and tcp$/,
+      ),
+    ]);
   });
 
   it('reports a port listed twice', async () => {

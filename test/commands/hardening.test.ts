@@ -48,7 +48,8 @@ function catchesHup(pid: number): boolean {
   }
 }
 
-const checks = (n: number) => Array.from({ length: n }, (_, i) => `- name: c${i}\n  command: echo ${i}\n  metric: {name: c${i}_value}\n`).join('');
+const checks = (n: number) =>
+  Array.from({ length: n }, (_, i) => `- name: c${i}\n  command: echo ${i}\n  metric: {name: c${i}_value}\n`).join('');
 
 describe('hostile or slow gateways', () => {
   it('a 500 whose body never ends: once reads a bounded prefix and fails that push with a truncated reason (exit 2), in seconds', async () => {
@@ -62,7 +63,10 @@ describe('hostile or slow gateways', () => {
       };
       pump();
     });
-    const dir = await workdir({ 'pushagent.config.yaml': `pushgateway:\n  url: ${url}\n  timeout: 5s\n`, 'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\n' });
+    const dir = await workdir({
+      'pushagent.config.yaml': `pushgateway:\n  url: ${url}\n  timeout: 5s\n`,
+      'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\n',
+    });
     const r = await runCli(['once'], { cwd: dir, timeoutMs: 20_000 });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/push failed: push to .* failed: HTTP 500: overloaded overloaded .*… \(truncated\)$/m);
@@ -76,7 +80,10 @@ describe('hostile or slow gateways', () => {
       requests += 1;
       setTimeout(() => res.end(), 300);
     });
-    const dir = await workdir({ 'pushagent.config.yaml': `pushgateway:\n  url: ${url}\n  timeout: 2s\n`, 'checks/many.yaml': checks(20) });
+    const dir = await workdir({
+      'pushagent.config.yaml': `pushgateway:\n  url: ${url}\n  timeout: 2s\n`,
+      'checks/many.yaml': checks(20),
+    });
     const r = await runCli(['once'], { cwd: dir });
     expect(r.stderr).not.toContain('no answer within');
     expect(r.exitCode).toBe(0);
@@ -85,7 +92,11 @@ describe('hostile or slow gateways', () => {
 
   it('once: 400 checks under a limit of 256 open files run without EMFILE (--concurrency bounds them)', async () => {
     const dir = await workdir({ 'checks/many.yaml': checks(400) });
-    const r = await execa('sh', ['-c', `ulimit -n 256 && exec "${process.execPath}" "${CLI}" once --dry-run`], { cwd: dir, reject: false, timeout: 60_000 });
+    const r = await execa('sh', ['-c', `ulimit -n 256 && exec "${process.execPath}" "${CLI}" once --dry-run`], {
+      cwd: dir,
+      reject: false,
+      timeout: 60_000,
+    });
     expect(r.stderr).not.toMatch(/EMFILE|FAIL/);
     expect(r.exitCode).toBe(0);
     expect(r.stdout.match(/^c\d+_value \d+$/gm)).toHaveLength(400);
@@ -116,7 +127,7 @@ describe('run: signals while starting and while reloading', () => {
     expect(await agent.exitCode()).toBe(0);
   });
 
-  it('a SIGHUP as soon as its JavaScript runs (while the daemon\'s code loads) does not kill it either', async () => {
+  it("a SIGHUP as soon as its JavaScript runs (while the daemon's code loads) does not kill it either", async () => {
     const dir = await workdir({ 'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\n' });
     const agent = Agent.start([], { cwd: dir });
     agents.push(agent);

@@ -23,9 +23,12 @@ const missing = NEEDED.filter((name) => {
 if (missing.length > 0 && process.env.CI) {
   throw new Error(`${missing.join(', ')} not found in ${PLUGINS}; CI must install Debian's monitoring-plugins-basic`);
 }
-if (missing.length > 0) console.warn(`skipping Nagios plugin tests: ${missing.join(', ')} not found in ${PLUGINS} (apt-get install monitoring-plugins-basic)`);
+if (missing.length > 0)
+  console.warn(
+    `skipping Nagios plugin tests: ${missing.join(', ')} not found in ${PLUGINS} (apt-get install monitoring-plugins-basic)`,
+  );
 const hasPromtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
-if (!hasPromtool && process.env.CI) throw new Error('promtool is not installed; CI must install Debian\'s prometheus');
+if (!hasPromtool && process.env.CI) throw new Error("promtool is not installed; CI must install Debian's prometheus");
 
 const EVERY_UOM = fileURLToPath(new URL('../fixtures/nagios/plugins/every-uom.sh', import.meta.url));
 const EVERY_UOM_EXPECTED = fileURLToPath(new URL('../fixtures/nagios/every-uom-ok/expected.prom', import.meta.url));
@@ -55,7 +58,9 @@ const CHECKS = `
 /** The samples of a dry-run block as `series → value`, e.g. `nagios_perfdata{label="load1"}`. */
 function samples(block: string): Map<string, number> {
   const lines = block.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
-  return new Map(lines.map((line) => [line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1))]));
+  return new Map(
+    lines.map((line) => [line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1))]),
+  );
 }
 
 describe.skipIf(missing.length > 0)('output: nagios with real plugins (once --dry-run)', () => {
@@ -72,9 +77,18 @@ describe.skipIf(missing.length > 0)('output: nagios with real plugins (once --dr
     );
   });
 
-  it('measures OK, WARNING and CRITICAL, fails UNKNOWN with the plugin\'s first line; exit 1', () => {
-    expect([...blocks.keys()].sort()).toEqual(['disk_root', 'every_uom', 'every_uom_unknown', 'every_uom_warning', 'load', 'users']);
-    expect(r.stderr).toMatch(/^FAIL +every_uom_unknown +\d+ms +exit code 3 \(UNKNOWN\): EVERY UOM UNKNOWN - one of each unit$/m);
+  it("measures OK, WARNING and CRITICAL, fails UNKNOWN with the plugin's first line; exit 1", () => {
+    expect([...blocks.keys()].sort()).toEqual([
+      'disk_root',
+      'every_uom',
+      'every_uom_unknown',
+      'every_uom_warning',
+      'load',
+      'users',
+    ]);
+    expect(r.stderr).toMatch(
+      /^FAIL +every_uom_unknown +\d+ms +exit code 3 \(UNKNOWN\): EVERY UOM UNKNOWN - one of each unit$/m,
+    );
     expect(r.stderr.match(/^ok /gm)).toHaveLength(5);
     expect(r.exitCode).toBe(1);
     const state = (check: string) => samples(blocks.get(check) ?? '').get('pushagent_nagios_state');
@@ -103,8 +117,12 @@ describe.skipIf(missing.length > 0)('output: nagios with real plugins (once --dr
     expect(Number.isInteger(samples(blocks.get('users') ?? '').get('nagios_perfdata{label="users"}'))).toBe(true);
   });
 
-  it('pushes the every-uom plugin\'s perfdata exactly as the golden fixture says, check labels added', () => {
-    const own = (block: string) => block.split('\n').filter((line) => !line.startsWith('# group ') && !/pushagent_check_/.test(line)).join('\n');
+  it("pushes the every-uom plugin's perfdata exactly as the golden fixture says, check labels added", () => {
+    const own = (block: string) =>
+      block
+        .split('\n')
+        .filter((line) => !line.startsWith('# group ') && !/pushagent_check_/.test(line))
+        .join('\n');
     expect(own(blocks.get('every_uom') ?? '')).toBe(readFileSync(EVERY_UOM_EXPECTED, 'utf8'));
     const warning = samples(blocks.get('every_uom_warning') ?? '');
     expect(warning.get('nagios_perfdata_bytes{label="/var/log",team="ops"}')).toBeUndefined();

@@ -23,7 +23,9 @@ describe.skipIf(!hasPushgateway)('once against a real Pushgateway', () => {
   });
 
   it('stores the shipped netstat count under job, instance (FQDN) and check; exit 0', async () => {
-    const r = await runCli(['once', '-c', 'config.example.yaml', '--check', 'netstat_wait'], { env: { PUSHGATEWAY_URL: gw.url } });
+    const r = await runCli(['once', '-c', 'config.example.yaml', '--check', 'netstat_wait'], {
+      env: { PUSHGATEWAY_URL: gw.url },
+    });
     expect(r.stderr).toMatch(/^ok\s+netstat_wait .*pushed to http:\/\/127\.0\.0\.1/m);
     expect(r.exitCode).toBe(0);
     const g = await gw.group('netstat_wait');
@@ -42,7 +44,10 @@ describe.skipIf(!hasPushgateway)('once against a real Pushgateway', () => {
   it('round-trips label values with quotes, backslashes, newlines and unicode, in body and grouping key', async () => {
     const nasty = 'a "quoted" \\ back\\slash\nnew line ünïcödé ✓';
     const dir = await workdir({
-      'pushagent.config.yaml': config(gw.url, `labels:\n  path: /var/tmp\n  space: "two words"\n  dot: "."\n  dotdot: ".."\n  empty: ""\n  uni: "Προμηθεύς"\n`),
+      'pushagent.config.yaml': config(
+        gw.url,
+        `labels:\n  path: /var/tmp\n  space: "two words"\n  dot: "."\n  dotdot: ".."\n  empty: ""\n  uni: "Προμηθεύς"\n`,
+      ),
       // What a script would echo: a label value with an escaped quote, backslash and newline.
       'out.prom': 'x{k="in \\"q\\" \\\\ \\n out"} 1\n',
       'checks/nasty.yaml': `name: nasty\ncommand: cat ../out.prom\nlabels:\n  v: ${JSON.stringify(nasty)}\n`,
@@ -52,8 +57,15 @@ describe.skipIf(!hasPushgateway)('once against a real Pushgateway', () => {
     expect(r.exitCode).toBe(0);
     const g = (await gw.groups()).find((x) => x.labels.check === 'nasty');
     expect(g?.labels).toEqual({
-      job: 'pushagent', instance: FQDN, check: 'nasty',
-      path: '/var/tmp', space: 'two words', dot: '.', dotdot: '..', empty: '', uni: 'Προμηθεύς',
+      job: 'pushagent',
+      instance: FQDN,
+      check: 'nasty',
+      path: '/var/tmp',
+      space: 'two words',
+      dot: '.',
+      dotdot: '..',
+      empty: '',
+      uni: 'Προμηθεύς',
     });
     const sample = family(g, 'x')?.metrics[0];
     expect(sample?.labels.v).toBe(nasty);
@@ -73,17 +85,35 @@ describe.skipIf(!hasPushgateway)('once against a real Pushgateway', () => {
     expect(r.stderr).toMatch(/^FAIL\s+garbage .*expected one decimal number on stdout, got "not a number"/m);
     const groups = await gw.groups();
     const bad = groups.find((x) => x.labels.check === 'bad_one');
-    expect(Object.keys(bad ?? {}).filter((k) => !['labels', 'last_push_successful'].includes(k)).sort()).toEqual([
-      'push_failure_time_seconds', 'push_time_seconds',
-      'pushagent_check_duration_seconds', 'pushagent_check_exit_code', 'pushagent_check_success', 'pushagent_check_timed_out',
+    expect(
+      Object.keys(bad ?? {})
+        .filter((k) => !['labels', 'last_push_successful'].includes(k))
+        .sort(),
+    ).toEqual([
+      'push_failure_time_seconds',
+      'push_time_seconds',
+      'pushagent_check_duration_seconds',
+      'pushagent_check_exit_code',
+      'pushagent_check_success',
+      'pushagent_check_timed_out',
     ]);
     expect(family(bad, 'pushagent_check_success')?.metrics[0]?.value).toBe('0');
     expect(family(bad, 'pushagent_check_exit_code')?.metrics[0]?.value).toBe('3');
-    expect(family(groups.find((x) => x.labels.check === 'missing_cmd'), 'pushagent_check_exit_code')?.metrics[0]?.value).toBe('127');
-    expect(family(groups.find((x) => x.labels.check === 'good_one'), 'good_value')?.metrics[0]?.value).toBe('7');
+    expect(
+      family(
+        groups.find((x) => x.labels.check === 'missing_cmd'),
+        'pushagent_check_exit_code',
+      )?.metrics[0]?.value,
+    ).toBe('127');
+    expect(
+      family(
+        groups.find((x) => x.labels.check === 'good_one'),
+        'good_value',
+      )?.metrics[0]?.value,
+    ).toBe('7');
   });
 
-  it('a gateway answering 400 is exit 2, with the URL, the status and the gateway\'s reason', async () => {
+  it("a gateway answering 400 is exit 2, with the URL, the status and the gateway's reason", async () => {
     // Another group already holds this name as a counter: the gateway refuses a gauge of it.
     await fetch(`${gw.url}/metrics/job/other`, { method: 'PUT', body: '# TYPE clash_value counter\nclash_value 1\n' });
     const dir = await workdir({
@@ -123,7 +153,9 @@ describe.skipIf(!hasPushgateway)('once against a real Pushgateway', () => {
     const r = await runCli(['once'], { cwd: dir });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`pushed to ${gw.url}`);
-    expect(r.stderr).toMatch(/push failed: push to http:\/\/127\.0\.0\.1:1\/metrics\/job\/pushagent\/.* failed: ECONNREFUSED/);
+    expect(r.stderr).toMatch(
+      /push failed: push to http:\/\/127\.0\.0\.1:1\/metrics\/job\/pushagent\/.* failed: ECONNREFUSED/,
+    );
     expect(family(await gw.group('redundant'), 'redundant_value')?.metrics[0]?.value).toBe('5');
   });
 });
@@ -136,7 +168,9 @@ describe('once without a gateway', () => {
     });
     const r = await runCli(['once'], { cwd: dir });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/^ok\s+a .*\n\s+push failed: push to http:\/\/127\.0\.0\.1:1\/metrics\/job\/pushagent\/instance\/\S+\/check\/a failed: ECONNREFUSED/m);
+    expect(r.stderr).toMatch(
+      /^ok\s+a .*\n\s+push failed: push to http:\/\/127\.0\.0\.1:1\/metrics\/job\/pushagent\/instance\/\S+\/check\/a failed: ECONNREFUSED/m,
+    );
   });
 
   it('a redirect (3xx) is a failed push, not followed: exit 2 with the status', async () => {
@@ -148,7 +182,9 @@ describe('once without a gateway', () => {
       });
       const r = await runCli(['once'], { cwd: dir });
       expect(r.exitCode).toBe(2);
-      expect(r.stderr).toMatch(/push failed: push to http:\/\/127\.0\.0\.1:\d+\/metrics\/job\/pushagent\/instance\/\S+\/check\/a failed: HTTP 307: Temporary Redirect/);
+      expect(r.stderr).toMatch(
+        /push failed: push to http:\/\/127\.0\.0\.1:\d+\/metrics\/job\/pushagent\/instance\/\S+\/check\/a failed: HTTP 307: Temporary Redirect/,
+      );
       expect(redirecting.requests).toHaveLength(1);
     } finally {
       await redirecting.close();
@@ -165,7 +201,9 @@ describe('once without a gateway', () => {
   });
 
   it('invalid configuration or an unknown --check is exit 3 with the located message', async () => {
-    const dir = await workdir({ 'checks/a.yaml': 'name: a\ncommand: echo 1\nintervall: 15s\nmetric: {name: a_value}\n' });
+    const dir = await workdir({
+      'checks/a.yaml': 'name: a\ncommand: echo 1\nintervall: 15s\nmetric: {name: a_value}\n',
+    });
     const r = await runCli(['once'], { cwd: dir });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('checks/a.yaml:3:1: check "a": unknown key "intervall" (did you mean "interval"?)');

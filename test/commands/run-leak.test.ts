@@ -14,7 +14,10 @@ const CHECKS = 10;
 
 const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 const sleepers = (marker: string) =>
-  execFileSync('sh', ['-c', `pgrep -f '[s]leep ${marker}' || true`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  execFileSync('sh', ['-c', `pgrep -f '[s]leep ${marker}' || true`], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .filter(Boolean);
 const zombieChildren = (pid: number) =>
   readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
@@ -31,7 +34,11 @@ const zombieChildren = (pid: number) =>
 describe.skipIf(process.platform !== 'linux')('run: 1,000 timeouts leak nothing', () => {
   it('no processes, zombies or file descriptors left behind', async () => {
     const marker = `${process.pid}.${Date.now() % 1000}`;
-    const checks = Array.from({ length: CHECKS }, (_, i) => `- name: hang_${i}\n  command: sleep ${marker} & sleep ${marker}\n  interval: 100ms\n  timeout: 40ms\n  kill_grace: 200ms\n`).join('');
+    const checks = Array.from(
+      { length: CHECKS },
+      (_, i) =>
+        `- name: hang_${i}\n  command: sleep ${marker} & sleep ${marker}\n  interval: 100ms\n  timeout: 40ms\n  kill_grace: 200ms\n`,
+    ).join('');
     // No pushgateway: results go to stdout (discarded), so no sockets blur the descriptor count.
     const dir = await workdir({ 'checks/hang.yaml': checks });
     const agent = Agent.start(['--log-level', 'warn'], { cwd: dir });

@@ -51,12 +51,19 @@ describe.skipIf(!hasPushgateway)('run', () => {
       return v !== undefined && v !== first ? v : undefined;
     }, 5000);
     expect(Number(later)).toBeGreaterThan(Number(first));
-    const own = (await gw.groups()).find((g) => g.labels.job === 'pushagent' && g.labels.instance === FQDN && g.labels.check === undefined);
+    const own = (await gw.groups()).find(
+      (g) => g.labels.job === 'pushagent' && g.labels.instance === FQDN && g.labels.check === undefined,
+    );
     expect(family(own, 'pushagent_build_info')?.metrics[0]?.labels.version).toMatch(/^\d+\.\d+\.\d+/);
     a.signal('SIGTERM');
     expect(await a.exitCode()).toBe(0);
-    const runs = family((await gw.groups()).find((g) => g.labels.check === undefined && g.labels.job === 'pushagent'), 'pushagent_check_runs_total');
-    expect(Number(runs?.metrics.find((m) => m.labels.check === 'counter' && m.labels.result === 'success')?.value)).toBeGreaterThanOrEqual(2);
+    const runs = family(
+      (await gw.groups()).find((g) => g.labels.check === undefined && g.labels.job === 'pushagent'),
+      'pushagent_check_runs_total',
+    );
+    expect(
+      Number(runs?.metrics.find((m) => m.labels.check === 'counter' && m.labels.result === 'success')?.value),
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('a gateway down, then a fresh one on the same port, gets every group back without a restart', async () => {
@@ -78,7 +85,8 @@ describe.skipIf(!hasPushgateway)('run', () => {
     const back = Date.now();
     const all = await waitUntil(async () => {
       const groups = await gw.groups();
-      const has = (check: string | undefined) => groups.some((g) => g.labels.check === check && g.labels.job === 'pushagent');
+      const has = (check: string | undefined) =>
+        groups.some((g) => g.labels.check === check && g.labels.job === 'pushagent');
       return has('often') && has('rare') && has(undefined);
     }, 15_000);
     expect(all).toBe(true);
@@ -102,9 +110,12 @@ describe.skipIf(!hasPushgateway)('run', () => {
     expect((Date.now() * 1e6 - Number(next)) / 1e9).toBeLessThan(1);
   });
 
-  it('a refusal (400) is not retried; it is logged with the gateway\'s reason and counted', async () => {
+  it("a refusal (400) is not retried; it is logged with the gateway's reason and counted", async () => {
     const gw = await gateway();
-    await fetch(`${gw.url}/metrics/job/other`, { method: 'PUT', body: '# TYPE refused_value counter\nrefused_value 1\n' });
+    await fetch(`${gw.url}/metrics/job/other`, {
+      method: 'PUT',
+      body: '# TYPE refused_value counter\nrefused_value 1\n',
+    });
     const dir = await workdir({
       'pushagent.config.yaml': `pushgateway:\n  url: ${gw.url}\n`,
       'checks/a.yaml': 'name: refused\ncommand: echo 1\ninterval: 300ms\nmetric: {name: refused_value}\n',
@@ -132,7 +143,10 @@ describe.skipIf(!hasPushgateway)('run', () => {
     });
     const a = agent(dir);
     await a.waitForLog((l) => l.msg.startsWith('deleting a stale group'));
-    const gone = await waitUntil(async () => !(await gw.groups()).some((g) => g.labels.instance === FQDN && g.labels.check === 'renamed_away'), 5000);
+    const gone = await waitUntil(
+      async () => !(await gw.groups()).some((g) => g.labels.instance === FQDN && g.labels.check === 'renamed_away'),
+      5000,
+    );
     expect(gone).toBe(true);
     expect((await gw.groups()).some((g) => g.labels.instance === 'other.example.com')).toBe(true);
   });
@@ -147,7 +161,10 @@ describe.skipIf(!hasPushgateway)('run', () => {
     const a = agent(dir);
     await waitUntil(async () => (await gw.group('leaves')) && (await gw.group('stays')), 5000);
 
-    await writeFile(path.join(dir, 'checks/c.yaml'), 'name: arrives\ncommand: echo 3\ninterval: 200ms\nmetric: {name: arrives_value}\n');
+    await writeFile(
+      path.join(dir, 'checks/c.yaml'),
+      'name: arrives\ncommand: echo 3\ninterval: 200ms\nmetric: {name: arrives_value}\n',
+    );
     await rm(path.join(dir, 'checks/b.yaml'));
     a.signal('SIGHUP');
     await a.waitForLog((l) => l.msg === 'reloaded');
@@ -159,9 +176,20 @@ describe.skipIf(!hasPushgateway)('run', () => {
     a.signal('SIGHUP');
     await a.waitForLog((l) => l.msg.startsWith('reload failed'));
     // Each problem exactly as `validate` prints it.
-    expect(a.lines.some((l) => l.level === 'error' && l.msg === 'checks/d.yaml:3:1: check "broken": unknown key "intervall" (did you mean "interval"?)')).toBe(true);
+    expect(
+      a.lines.some(
+        (l) =>
+          l.level === 'error' &&
+          l.msg === 'checks/d.yaml:3:1: check "broken": unknown key "intervall" (did you mean "interval"?)',
+      ),
+    ).toBe(true);
     const before = value(await gw.group('arrives'), 'pushagent_check_duration_seconds');
-    expect(await waitUntil(async () => value(await gw.group('arrives'), 'pushagent_check_duration_seconds') !== before, 3000)).toBe(true);
+    expect(
+      await waitUntil(
+        async () => value(await gw.group('arrives'), 'pushagent_check_duration_seconds') !== before,
+        3000,
+      ),
+    ).toBe(true);
     a.signal('SIGTERM');
     expect(await a.exitCode()).toBe(0);
   });
@@ -177,13 +205,17 @@ describe.skipIf(!hasPushgateway)('run', () => {
     const mine = async () => (await gw.groups()).filter((g) => g.labels.instance === FQDN);
     const checksOf = (groups: Awaited<ReturnType<typeof mine>>) => groups.map((g) => g.labels.check ?? '(host)').sort();
     const a = agent(dir);
-    expect(checksOf((await waitUntil(async () => ((await mine()).length === 3 ? mine() : undefined), 5000)) ?? [])).toEqual(['(host)', 'one', 'two']);
+    expect(
+      checksOf((await waitUntil(async () => ((await mine()).length === 3 ? mine() : undefined), 5000)) ?? []),
+    ).toEqual(['(host)', 'one', 'two']);
 
     await writeFile(path.join(dir, 'pushagent.config.yaml'), cfg('host'));
     a.signal('SIGHUP');
     const host = await waitUntil(async () => {
       const groups = await mine();
-      const values = family(groups[0], 'pushagent_check_success')?.metrics.map((m) => m.labels.check).sort();
+      const values = family(groups[0], 'pushagent_check_success')
+        ?.metrics.map((m) => m.labels.check)
+        .sort();
       return groups.length === 1 && JSON.stringify(values) === '["one","two"]' ? groups : undefined;
     }, 5000);
     expect(checksOf(host ?? (await mine()))).toEqual(['(host)']);
@@ -245,7 +277,9 @@ describe.skipIf(!hasPushgateway)('run', () => {
   });
 
   it('invalid configuration at start is exit 3 with every problem located', async () => {
-    const dir = await workdir({ 'checks/a.yaml': 'name: a\ncommand: echo 1\ntimeout: 1m\ninterval: 1s\nmetric: {name: a_value}\n' });
+    const dir = await workdir({
+      'checks/a.yaml': 'name: a\ncommand: echo 1\ntimeout: 1m\ninterval: 1s\nmetric: {name: a_value}\n',
+    });
     const a = agent(dir);
     expect(await a.exitCode()).toBe(3);
     expect(a.lines.map((l) => l.msg)).toContain('checks/a.yaml:3:10: check "a": timeout 1m exceeds the interval 1s');
@@ -260,7 +294,10 @@ describe.skipIf(!hasPushgateway)('delete', () => {
       'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\n',
     });
     expect((await runCli(['once'], { cwd: dir })).exitCode).toBe(0);
-    await fetch(`${gw.url}/metrics/job/pushagent/instance/${FQDN}/check/old_one`, { method: 'PUT', body: 'old_value 1\n' });
+    await fetch(`${gw.url}/metrics/job/pushagent/instance/${FQDN}/check/old_one`, {
+      method: 'PUT',
+      body: 'old_value 1\n',
+    });
     await fetch(`${gw.url}/metrics/job/pushagent/instance/elsewhere/check/a`, { method: 'PUT', body: 'a_value 1\n' });
     const r = await runCli(['delete'], { cwd: dir });
     expect(r.exitCode).toBe(0);
@@ -269,7 +306,10 @@ describe.skipIf(!hasPushgateway)('delete', () => {
     expect(left.filter((g) => g.labels.instance === FQDN)).toEqual([]);
     expect(left.filter((g) => g.labels.instance === 'elsewhere')).toHaveLength(1);
 
-    const down = await workdir({ 'pushagent.config.yaml': 'pushgateway:\n  url: http://127.0.0.1:1\n', 'checks/.keep': '' });
+    const down = await workdir({
+      'pushagent.config.yaml': 'pushgateway:\n  url: http://127.0.0.1:1\n',
+      'checks/.keep': '',
+    });
     const r2 = await runCli(['delete'], { cwd: down });
     expect(r2.exitCode).toBe(2);
     expect(r2.stderr).toContain('list groups at http://127.0.0.1:1/api/v1/metrics failed: ECONNREFUSED');
@@ -283,21 +323,33 @@ describe('run: splay', () => {
     // The two phases are far enough apart for the test to tell them from aligned slots and from each other.
     expect(Math.abs(expected.alpha - expected.beta)).toBeGreaterThan(150);
     const dir = await workdir({ 'pushagent.config.yaml': `instance: ${instance}\n`, 'checks/.keep': '' });
-    const check = (name: string) => `name: ${name}\ncommand: date +%s%3N >> ${path.join(dir, name)}.starts; echo 1\ninterval: 1s\nmetric: {name: ${name}_value}\n`;
+    const check = (name: string) =>
+      `name: ${name}\ncommand: date +%s%3N >> ${path.join(dir, name)}.starts; echo 1\ninterval: 1s\nmetric: {name: ${name}_value}\n`;
     await writeFile(path.join(dir, 'checks/a.yaml'), check('alpha'));
     await writeFile(path.join(dir, 'checks/b.yaml'), check('beta'));
-    const starts = async (name: string) => (await readFile(path.join(dir, `${name}.starts`), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number);
+    const starts = async (name: string) =>
+      (await readFile(path.join(dir, `${name}.starts`), 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
     for (let round = 0; round < 2; round++) {
       const before = { alpha: (await starts('alpha')).length, beta: (await starts('beta')).length };
       const a = agent(dir);
-      await waitUntil(async () => (await starts('alpha')).length >= before.alpha + 3 && (await starts('beta')).length >= before.beta + 3, 10_000);
+      await waitUntil(
+        async () =>
+          (await starts('alpha')).length >= before.alpha + 3 && (await starts('beta')).length >= before.beta + 3,
+        10_000,
+      );
       a.signal('SIGTERM');
       expect(await a.exitCode()).toBe(0);
       for (const name of ['alpha', 'beta'] as const) {
         // Each start's offset past its slot: (t - phase) mod 1s, from 0 (on time) to 50 ms late.
-        const offsets = (await starts(name)).slice(before[name]).map((t) => (((t - expected[name]) % 1000) + 1000) % 1000);
+        const offsets = (await starts(name))
+          .slice(before[name])
+          .map((t) => (((t - expected[name]) % 1000) + 1000) % 1000);
         expect(offsets.length, `${name} ran`).toBeGreaterThanOrEqual(3);
-        for (const o of offsets) expect(o, `${name}: a start ${o} ms past its phase ${expected[name]} ms`).toBeLessThanOrEqual(50);
+        for (const o of offsets)
+          expect(o, `${name}: a start ${o} ms past its phase ${expected[name]} ms`).toBeLessThanOrEqual(50);
       }
     }
   });

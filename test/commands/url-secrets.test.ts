@@ -17,13 +17,26 @@ describe.each([
   ['http://127.0.0.1:9/?token=T0KEN', 'expected a URL without a query string or fragment'],
   ['http://127.0.0.1:9/#T0KEN', 'expected a URL without a query string or fragment'],
 ])('url: %s', (url, message) => {
-  it.each(['validate', 'once', 'run', 'delete'])('%s refuses it, located, exit 3, without the secret', async (command) => {
-    const cwd = await workdir({ ...CHECK, 'pushagent.config.yaml': `pushgateway:\n  url: ${url}\ninstance: web01\n` });
-    const r = await runCli([command], { cwd, timeoutMs: 10_000 });
-    expect(r.exitCode).toBe(3);
-    // `run` logs JSON lines when stderr is not a terminal.
-    const said = command === 'run' ? r.stderr.trim().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg).join('\n') : r.stderr;
-    expect(said).toContain(`pushagent.config.yaml:2:8: pushgateway.url: ${message}`);
-    expect(r.stdout + r.stderr).not.toMatch(/alice|S3CR|123|T0KEN/);
-  });
+  it.each(['validate', 'once', 'run', 'delete'])(
+    '%s refuses it, located, exit 3, without the secret',
+    async (command) => {
+      const cwd = await workdir({
+        ...CHECK,
+        'pushagent.config.yaml': `pushgateway:\n  url: ${url}\ninstance: web01\n`,
+      });
+      const r = await runCli([command], { cwd, timeoutMs: 10_000 });
+      expect(r.exitCode).toBe(3);
+      // `run` logs JSON lines when stderr is not a terminal.
+      const said =
+        command === 'run'
+          ? r.stderr
+              .trim()
+              .split('\n')
+              .map((l) => (JSON.parse(l) as { msg: string }).msg)
+              .join('\n')
+          : r.stderr;
+      expect(said).toContain(`pushagent.config.yaml:2:8: pushgateway.url: ${message}`);
+      expect(r.stdout + r.stderr).not.toMatch(/alice|S3CR|123|T0KEN/);
+    },
+  );
 });

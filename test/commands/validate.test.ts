@@ -12,7 +12,9 @@ describe('validate', () => {
     expect(r.stdout).toMatch(/^netstat_wait\s+every 15s\s+5s\s+exec\/value\s+checks\/netstat-wait\.yaml:4$/m);
     expect(r.stdout).toMatch(/^load15\s+cron 0 \* \* \* \* \*\s+5s\s+exec\/value\s+checks\/load-average\.yaml:11$/m);
     expect(r.stdout).toMatch(/^memory\s+every 30s\s+10s\s+exec\/prometheus\s+checks\/memory\.yaml:4$/m);
-    expect(r.stdout).toMatch(/^ping_localhost\s+every 30s\s+2\.6s\s+ping\/127\.0\.0\.1\s+checks\/ping-localhost\.yaml:5$/m);
+    expect(r.stdout).toMatch(
+      /^ping_localhost\s+every 30s\s+2\.6s\s+ping\/127\.0\.0\.1\s+checks\/ping-localhost\.yaml:5$/m,
+    );
     expect(r.stdout).toMatch(/^nagios_load\s+every 1m\s+10s\s+exec\/nagios\s+checks\/nagios-load\.yaml:6$/m);
     expect(r.stdout).toMatch(/^tcp_states\s+every 15s\s+10s\s+tcp\s+checks\/tcp-states\.yaml:5$/m);
   });
@@ -26,7 +28,9 @@ describe('validate', () => {
     const r = await runCli(['validate'], { cwd: dir });
     expect(r.exitCode).toBe(3);
     // Config problems come first: checks are only read once the config itself is valid.
-    expect(r.stderr).toBe('pushagent.config.yaml:3:3: unknown key "pushgateway.metod" (did you mean "method"?)\n1 problem found\n');
+    expect(r.stderr).toBe(
+      'pushagent.config.yaml:3:3: unknown key "pushgateway.metod" (did you mean "method"?)\n1 problem found\n',
+    );
     const fixed = await workdir({
       'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\ntimeout: 20s\ninterval: 10s\n',
       'checks/b.yaml': 'name: a\ncommand: echo 1\nmetric: {name: b_value}\n',

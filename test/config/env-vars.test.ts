@@ -36,7 +36,11 @@ describe('expand', () => {
   });
 
   it('refuses nesting deeper than one level, and a malformed reference inside a default, whole', () => {
-    expect(expand('${A:-${B:-${C}}} tail', env)).toEqual({ value: '${A:-${B:-${C}}} tail', missing: [], invalid: ['${A:-${B:-${C}}}'] });
+    expect(expand('${A:-${B:-${C}}} tail', env)).toEqual({
+      value: '${A:-${B:-${C}}} tail',
+      missing: [],
+      invalid: ['${A:-${B:-${C}}}'],
+    });
     expect(expand('${A:-${1BAD}}', env).invalid).toEqual(['${A:-${1BAD}}']);
     expect(expand('${A:-${B}', env).invalid).toEqual(['${A:-${B}']);
   });

@@ -34,7 +34,12 @@ describe('maskUserinfo: a URL as a message may show it', () => {
 });
 
 describe('gatewayUrlProblem', () => {
-  it.each(['http://pgw:9091', 'https://alice:s3cr3t@pgw.example.com:9091/prefix', 'http://alice:S3CR%2FT@pgw:9091', 'http://u:p@ss@pgw:9091'])('accepts %s', (raw) => {
+  it.each([
+    'http://pgw:9091',
+    'https://alice:s3cr3t@pgw.example.com:9091/prefix',
+    'http://alice:S3CR%2FT@pgw:9091',
+    'http://u:p@ss@pgw:9091',
+  ])('accepts %s', (raw) => {
     expect(gatewayUrlProblem(raw)).toBeUndefined();
   });
 
@@ -42,7 +47,9 @@ describe('gatewayUrlProblem', () => {
     // What the parser makes of them: the user name is looked up as the host, the rest is a path.
     expect(new URL('http://alice:123/S3CR@pgw').host).toBe('alice:123');
     expect(urlCredentials('http://alice:123/S3CR@pgw')).toBeUndefined();
-    expect(gatewayUrlProblem('http://alice:123/S3CR@pgw')).toMatch(/^expected "@" only before the host: percent-encode .* \(as %2F, %3F, %23, %40\)/);
+    expect(gatewayUrlProblem('http://alice:123/S3CR@pgw')).toMatch(
+      /^expected "@" only before the host: percent-encode .* \(as %2F, %3F, %23, %40\)/,
+    );
   });
 
   it.each([
@@ -55,10 +62,19 @@ describe('gatewayUrlProblem', () => {
     ['alice:S3CR3T@pgw:9091', /^expected an http:\/\/ or https:\/\/ URL, got a text with an "@", not shown/],
     ['http:/alice:S3CR3T@pgw:9091', /^expected an http:\/\/ or https:\/\/ URL, got a text with an "@", not shown/],
     ['ftp://alice:s3cr3t@pgw/', /^expected an http:\/\/ or https:\/\/ URL, got "ftp:\/\/\*\*\*:\*\*\*@pgw\/"$/],
-    ['http://pgw:9091/?token=T0KEN', /^expected a URL without a query string or fragment .*, got "http:\/\/pgw:9091\/" followed by one, not shown$/],
-    ['http://alice:s3cr3t@pgw:9091#T0KEN', /^expected a URL without a query string or fragment .*, got "http:\/\/\*\*\*:\*\*\*@pgw:9091" followed by one, not shown$/],
+    [
+      'http://pgw:9091/?token=T0KEN',
+      /^expected a URL without a query string or fragment .*, got "http:\/\/pgw:9091\/" followed by one, not shown$/,
+    ],
+    [
+      'http://alice:s3cr3t@pgw:9091#T0KEN',
+      /^expected a URL without a query string or fragment .*, got "http:\/\/\*\*\*:\*\*\*@pgw:9091" followed by one, not shown$/,
+    ],
     ['http://pgw:9091?', /^expected a URL without a query string or fragment/],
-    ['http://alice:S3CR%zz@pgw:9091', /^expected percent-encoded credentials in the URL .*, got "http:\/\/\*\*\*:\*\*\*@pgw:9091"$/],
+    [
+      'http://alice:S3CR%zz@pgw:9091',
+      /^expected percent-encoded credentials in the URL .*, got "http:\/\/\*\*\*:\*\*\*@pgw:9091"$/,
+    ],
   ])('refuses %s, showing no secret', (raw, message) => {
     const problem = gatewayUrlProblem(raw);
     expect(problem).toMatch(message);

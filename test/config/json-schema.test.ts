@@ -15,7 +15,10 @@ import { ConfigError, formatProblem } from '../../src/errors.js';
 import { REPO } from '../helpers/cli.js';
 import { workdir } from '../helpers/workdir.js';
 
-const CHECK_EXAMPLES = readdirSync(path.join(REPO, 'checks')).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => `checks/${f}`);
+const CHECK_EXAMPLES = readdirSync(path.join(REPO, 'checks'))
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort()
+  .map((f) => `checks/${f}`);
 const CONFIG_EXAMPLE = 'config.example.yaml';
 
 // strict: a keyword ajv does not know, or a type it cannot check, fails the compilation. Except
@@ -39,7 +42,9 @@ describe('schema/*.schema.json', () => {
       writeFileSync(file, files[rel]!);
     }
     const committed = existsSync(file) ? readFileSync(file, 'utf8') : '(missing)';
-    expect(committed, `${rel} is stale: regenerate it with \`UPDATE_SCHEMA=1 npm test\` and commit it`).toBe(files[rel]);
+    expect(committed, `${rel} is stale: regenerate it with \`UPDATE_SCHEMA=1 npm test\` and commit it`).toBe(
+      files[rel],
+    );
   });
 });
 
@@ -70,7 +75,10 @@ async function checkProblems(yaml: string): Promise<string[]> {
 
 /** The loader's problems for one config file, with a valid checks folder beside it. */
 async function configProblems(yaml: string, env: Record<string, string> = {}): Promise<string[]> {
-  const cwd = await workdir({ 'c.yaml': yaml, 'checks/up.yaml': 'name: up\ncommand: echo 1\nmetric: {name: up_value}\n' });
+  const cwd = await workdir({
+    'c.yaml': yaml,
+    'checks/up.yaml': 'name: up\ncommand: echo 1\nmetric: {name: up_value}\n',
+  });
   return load({ cwd, configFile: 'c.yaml', env }).then(
     () => [],
     (e: unknown) => {
@@ -87,22 +95,42 @@ describe('the check file schema refuses what the loader refuses', () => {
     ['an unknown key', `${exec}colour: red\n`, 'unknown key "colour"'],
     ['a duration as a number', `${exec}interval: 15\n`, 'interval: expected a duration'],
     ['a duration without a unit', `${exec}timeout: "5"\n`, 'timeout: expected a duration'],
-    ['two kinds: command and ping', 'name: a\ncommand: echo 1\nping: {target: 127.0.0.1}\n', 'expected exactly one kind of check'],
+    [
+      'two kinds: command and ping',
+      'name: a\ncommand: echo 1\nping: {target: 127.0.0.1}\n',
+      'expected exactly one kind of check',
+    ],
     ['two kinds: tcp and ping', 'name: a\ntcp: {}\nping: {target: 127.0.0.1}\n', 'expected exactly one kind of check'],
     ['no kind', 'name: a\ninterval: 15s\n', 'expected exactly one kind of check'],
-    ['both command and argv', 'name: a\ncommand: echo 1\nargv: [echo, "1"]\nmetric: {name: a_value}\n', 'use exactly one of `command`'],
-    ["an exec key on a built-in kind", 'name: a\ntcp: {}\noutput: value\n', 'unknown key "output" (it belongs to another kind of check)'],
+    [
+      'both command and argv',
+      'name: a\ncommand: echo 1\nargv: [echo, "1"]\nmetric: {name: a_value}\n',
+      'use exactly one of `command`',
+    ],
+    [
+      'an exec key on a built-in kind',
+      'name: a\ntcp: {}\noutput: value\n',
+      'unknown key "output" (it belongs to another kind of check)',
+    ],
     ['no name', 'command: echo 1\nmetric: {name: a_value}\n', 'missing required key "name"'],
     ['an invalid check name', 'name: bad-name\ncommand: echo 1\nmetric: {name: a_value}\n', 'invalid check name'],
     ['an invalid metric name', 'name: a\ncommand: echo 1\nmetric: {name: 9lives}\n', 'invalid metric name "9lives"'],
-    ["a metric name of pushagent's own", 'name: a\ncommand: echo 1\nmetric: {name: pushagent_x}\n', 'invalid metric name "pushagent_x"'],
+    [
+      "a metric name of pushagent's own",
+      'name: a\ncommand: echo 1\nmetric: {name: pushagent_x}\n',
+      'invalid metric name "pushagent_x"',
+    ],
     ['an invalid label name', `${exec}labels: {bad-label: x}\n`, 'invalid label name "bad-label"'],
     ['a label name starting with __', `${exec}labels: {__meta: x}\n`, 'invalid label name "__meta"'],
     ['an invalid environment variable name', `${exec}env: {1X: y}\n`, 'invalid environment variable name'],
     ['a 5-field schedule', `${exec}schedule: "* * * * *"\n`, 'expected a 6-field cron expression'],
     ['an unknown output', 'name: a\ncommand: echo 1\noutput: json\n', 'output: expected one of'],
     ['an unknown ping key', 'name: a\nping: {target: 127.0.0.1, cont: 3}\n', 'unknown key "ping.cont"'],
-    ['a ping count out of range', 'name: a\nping: {target: 127.0.0.1, count: 0}\n', 'ping.count: expected the number of echo requests'],
+    [
+      'a ping count out of range',
+      'name: a\nping: {target: 127.0.0.1, count: 0}\n',
+      'ping.count: expected the number of echo requests',
+    ],
     ['an invalid ping target', 'name: a\nping: {target: -f}\n', 'ping.target: expected a host name or address'],
     ['a port out of range', 'name: a\ntcp: {ports: [70000]}\n', 'tcp.ports.0: expected a port number'],
     ['tcp: null', 'name: a\ntcp:\n', 'tcp: expected a mapping'],
@@ -141,7 +169,11 @@ describe('the config file schema', () => {
     ['an unknown key', 'colour: red\n', 'unknown key "colour"'],
     ['a duration as a number', 'shutdown_timeout: 5\n', 'shutdown_timeout: expected a duration'],
     ['an unknown key in defaults', 'defaults: {intervall: 15s}\n', 'unknown key "defaults.intervall"'],
-    ['an unknown method', 'pushgateway: {url: "http://127.0.0.1:9091", method: get}\n', 'pushgateway.method: expected one of'],
+    [
+      'an unknown method',
+      'pushgateway: {url: "http://127.0.0.1:9091", method: get}\n',
+      'pushgateway.method: expected one of',
+    ],
     ['a pushgateway without url', 'pushgateway: {job: x}\n', 'pushgateway.url'],
     ['an empty list of URLs', 'pushgateway: {url: []}\n', 'expected at least one URL'],
     ['a label name starting with __', 'labels: {__x: y}\n', 'invalid label name "__x"'],
@@ -156,7 +188,8 @@ describe('the config file schema', () => {
   });
 
   it('accepts ${VAR} references where a pattern or a list of words applies, as the loader does (it expands them first)', async () => {
-    const yaml = 'pushgateway:\n  url: ${PGW:-http://127.0.0.1:9091}\n  timeout: ${PGW_TIMEOUT:-5s}\n  method: ${PGW_METHOD:-post}\ninstance: web01\n';
+    const yaml =
+      'pushgateway:\n  url: ${PGW:-http://127.0.0.1:9091}\n  timeout: ${PGW_TIMEOUT:-5s}\n  method: ${PGW_METHOD:-post}\ninstance: web01\n';
     expect(schemaErrors(validConfigFile, yaml)).toBeUndefined();
     expect(await configProblems(yaml)).toEqual([]);
   });

@@ -27,7 +27,8 @@ describe('load: every problem located at file:line:col', () => {
 });
 
 describe('load: the secret and TLS files of pushgateway', () => {
-  const gateway = (lines: string[]): string => ['pushgateway:', '  url: https://127.0.0.1:9091', ...lines, 'instance: web01', ''].join('\n');
+  const gateway = (lines: string[]): string =>
+    ['pushgateway:', '  url: https://127.0.0.1:9091', ...lines, 'instance: web01', ''].join('\n');
   const problemsOf = (cwd: string, configFile?: string, env: Record<string, string> = {}) =>
     load({ cwd, configFile, env }).then(
       () => [],
@@ -37,7 +38,7 @@ describe('load: the secret and TLS files of pushgateway', () => {
       },
     );
 
-  it('are resolved against the config file\'s folder, like checks_dir; absolute paths are unchanged', async () => {
+  it("are resolved against the config file's folder, like checks_dir; absolute paths are unchanged", async () => {
     const elsewhere = path.join(await workdir({ 'client.key': 'key\n' }), 'client.key');
     const cwd = await workdir({
       'etc/pushagent.config.yaml': gateway([
@@ -61,7 +62,10 @@ describe('load: the secret and TLS files of pushgateway', () => {
   });
 
   it('bearer_token_file too; a missing one is named as the working directory sees it', async () => {
-    const cwd = await workdir({ 'etc/pushagent.config.yaml': gateway(['  auth:', '    bearer_token_file: token']), 'etc/sub/.keep': '' });
+    const cwd = await workdir({
+      'etc/pushagent.config.yaml': gateway(['  auth:', '    bearer_token_file: token']),
+      'etc/sub/.keep': '',
+    });
     expect(await problemsOf(cwd, 'etc/pushagent.config.yaml')).toEqual([
       'etc/pushagent.config.yaml:4:24: pushgateway.auth.bearer_token_file: cannot read etc/token: no such file',
     ]);
@@ -76,17 +80,32 @@ describe('load: the secret and TLS files of pushgateway', () => {
     expect(await problemsOf(cwd)).toEqual([
       'pushagent.config.yaml:4:14: environment variable PKI_DIR is not set (write ${PKI_DIR:-default} to give a default)',
     ]);
-    expect(await problemsOf(cwd, undefined, { PKI_DIR: 'pki' })).toEqual(['pushagent.config.yaml:4:14: pushgateway.tls.ca_file: cannot read pki/ca.crt: no such file']);
+    expect(await problemsOf(cwd, undefined, { PKI_DIR: 'pki' })).toEqual([
+      'pushagent.config.yaml:4:14: pushgateway.tls.ca_file: cannot read pki/ca.crt: no such file',
+    ]);
   });
 
   it.skipIf(process.getuid?.() === 0)('an unreadable file is "permission denied"', async () => {
-    const cwd = await workdir({ 'pushagent.config.yaml': gateway(['  tls:', '    key_file: client.key']), 'client.key': 'key\n' });
+    const cwd = await workdir({
+      'pushagent.config.yaml': gateway(['  tls:', '    key_file: client.key']),
+      'client.key': 'key\n',
+    });
     await chmod(path.join(cwd, 'client.key'), 0o000);
-    expect(await problemsOf(cwd)).toEqual(['pushagent.config.yaml:4:15: pushgateway.tls.key_file: cannot read client.key: permission denied']);
+    expect(await problemsOf(cwd)).toEqual([
+      'pushagent.config.yaml:4:15: pushgateway.tls.key_file: cannot read client.key: permission denied',
+    ]);
   });
 });
 describe('load: auth texts written as bare YAML scalars', () => {
-  const auth = (lines: string[]) => ['pushgateway:', '  url: http://127.0.0.1:9091', '  auth:', ...lines.map((l) => `    ${l}`), 'instance: web01', ''].join('\n');
+  const auth = (lines: string[]) =>
+    [
+      'pushgateway:',
+      '  url: http://127.0.0.1:9091',
+      '  auth:',
+      ...lines.map((l) => `    ${l}`),
+      'instance: web01',
+      '',
+    ].join('\n');
 
   it.each([
     ['password: 12345', '12345'],
@@ -105,7 +124,10 @@ describe('load: auth texts written as bare YAML scalars', () => {
   it('a bearer token too; a mapping or null is still refused, located', async () => {
     const cwd = await workdir({ 'pushagent.config.yaml': auth(['bearer_token: 0042']), 'checks/.keep': '' });
     expect((await load({ cwd, env: {} })).config.pushgateway?.auth).toEqual({ bearer_token: '0042' });
-    const bad = await workdir({ 'pushagent.config.yaml': auth(['username: {a: 1}', 'password: null']), 'checks/.keep': '' });
+    const bad = await workdir({
+      'pushagent.config.yaml': auth(['username: {a: 1}', 'password: null']),
+      'checks/.keep': '',
+    });
     const err = await load({ cwd: bad, env: {} }).catch((e: unknown) => e);
     expect((err as ConfigError).problems.map(formatProblem)).toEqual([
       'pushagent.config.yaml:4:15: pushgateway.auth.username: expected a string, got a mapping',
@@ -119,16 +141,33 @@ describe('load: an instance that cannot tell this host from others is a located 
     ['"   "', 'instance "   " holds only blanks'],
     ['" web01"', 'instance " web01" begins or ends with a blank'],
     ['"web01\\nweb02"', 'instance "web01\\nweb02" holds a control character (U+000A)'],
-    ['LOCALHOST', 'instance "LOCALHOST" would mix every host into one series: it is a loopback name or address, the same on every host'],
-    ['localhost.localdomain', 'instance "localhost.localdomain" would mix every host into one series: it is a loopback name or address, the same on every host'],
-    ['127.0.0.1', 'instance "127.0.0.1" would mix every host into one series: it is a loopback name or address, the same on every host'],
-    ['"::1"', 'instance "::1" would mix every host into one series: it is a loopback name or address, the same on every host'],
+    [
+      'LOCALHOST',
+      'instance "LOCALHOST" would mix every host into one series: it is a loopback name or address, the same on every host',
+    ],
+    [
+      'localhost.localdomain',
+      'instance "localhost.localdomain" would mix every host into one series: it is a loopback name or address, the same on every host',
+    ],
+    [
+      '127.0.0.1',
+      'instance "127.0.0.1" would mix every host into one series: it is a loopback name or address, the same on every host',
+    ],
+    [
+      '"::1"',
+      'instance "::1" would mix every host into one series: it is a loopback name or address, the same on every host',
+    ],
     ['..', 'instance ".." is not a host name'],
   ])('instance: %s', async (value, message) => {
-    const cwd = await workdir({ 'pushagent.config.yaml': `# the instance label\ninstance: ${value}\n`, 'checks/.keep': '' });
+    const cwd = await workdir({
+      'pushagent.config.yaml': `# the instance label\ninstance: ${value}\n`,
+      'checks/.keep': '',
+    });
     const err = await load({ cwd, env: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).problems.map(formatProblem)).toEqual([`pushagent.config.yaml:2:11: ${message}; set this host's FQDN`]);
+    expect((err as ConfigError).problems.map(formatProblem)).toEqual([
+      `pushagent.config.yaml:2:11: ${message}; set this host's FQDN`,
+    ]);
   });
 
   it('a blank inside a name is allowed', async () => {
@@ -139,7 +178,10 @@ describe('load: an instance that cannot tell this host from others is a located 
 
 describe('load: ${VAR} references', () => {
   it('a default may hold a reference, one level deep; deeper is a located problem', async () => {
-    const cwd = await workdir({ 'pushagent.config.yaml': 'instance: ${PA_INSTANCE:-${PA_HOST}.example.com}\n', 'checks/.keep': '' });
+    const cwd = await workdir({
+      'pushagent.config.yaml': 'instance: ${PA_INSTANCE:-${PA_HOST}.example.com}\n',
+      'checks/.keep': '',
+    });
     expect((await load({ cwd, env: { PA_HOST: 'web01' } })).config.instance).toBe('web01.example.com');
     expect((await load({ cwd, env: { PA_HOST: 'web01', PA_INSTANCE: 'db02' } })).config.instance).toBe('db02');
     const deep = await workdir({ 'pushagent.config.yaml': 'instance: ${A:-${B:-${C}}}\n', 'checks/.keep': '' });
@@ -160,15 +202,28 @@ describe('load: finding the config file in the working directory', () => {
   });
 
   it('passes over a file holding only blanks, and a folder of that name', async () => {
-    const cwd = await workdir({ 'pushagent.config.yaml': ' \n\n', 'pushagent.config.yml/.keep': '', '.pushagentrc.yaml': job('rc'), 'checks/.keep': '' });
+    const cwd = await workdir({
+      'pushagent.config.yaml': ' \n\n',
+      'pushagent.config.yml/.keep': '',
+      '.pushagentrc.yaml': job('rc'),
+      'checks/.keep': '',
+    });
     const { config } = await load({ cwd, env: {} });
     expect([config.file, config.pushgateway?.job]).toEqual([path.join(cwd, '.pushagentrc.yaml'), 'rc']);
   });
 
   it('without any, runs on the defaults: ./checks, nothing pushed', async () => {
-    const cwd = await workdir({ 'package.json': '{"cosmiconfig": {"searchPlaces": ["other.yaml"]}}', 'other.yaml': job('no'), 'checks/.keep': '' });
+    const cwd = await workdir({
+      'package.json': '{"cosmiconfig": {"searchPlaces": ["other.yaml"]}}',
+      'other.yaml': job('no'),
+      'checks/.keep': '',
+    });
     const { config } = await load({ cwd, env: {} });
-    expect([config.file, config.pushgateway, config.checksDir]).toEqual([undefined, undefined, path.join(cwd, 'checks')]);
+    expect([config.file, config.pushgateway, config.checksDir]).toEqual([
+      undefined,
+      undefined,
+      path.join(cwd, 'checks'),
+    ]);
   });
 });
 
@@ -207,6 +262,13 @@ describe('load: splay', () => {
   });
 
   it('`splay: false` at the top aligns every check that does not ask for it itself', async () => {
-    expect(await spans('instance: web01\nsplay: false\n')).toEqual({ a: 0, b: 0, c: 0, d: 60_000, e: 10_000, f: 15_000 });
+    expect(await spans('instance: web01\nsplay: false\n')).toEqual({
+      a: 0,
+      b: 0,
+      c: 0,
+      d: 60_000,
+      e: 10_000,
+      f: 15_000,
+    });
   });
 });

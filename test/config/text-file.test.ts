@@ -15,7 +15,10 @@ import { workdir } from '../helpers/workdir.js';
 
 const CHECK = 'name: ok\ncommand: echo 1\nmetric: {name: ok_value}\n';
 const MIB = 1024 * 1024;
-const BOMB = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n');
+const BOMB = [
+  'a: &a [x, x, x, x, x, x, x, x, x]',
+  ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`),
+].join('\n');
 
 /** The problems load() reports, as validate prints them; fails the test rather than hang. */
 async function problemsOf(cwd: string, configFile?: string): Promise<string[]> {
@@ -37,7 +40,10 @@ afterEach(() => {
 
 describe('check files that are not regular files', () => {
   it('refuses each by name, listed with the other problems: FIFO, device, socket, folder, broken symlink', async () => {
-    const cwd = await workdir({ 'checks/ok.yaml': CHECK, 'checks/typo.yaml': 'name: typo\ncommand: echo 1\nmetrc: {}\n' });
+    const cwd = await workdir({
+      'checks/ok.yaml': CHECK,
+      'checks/typo.yaml': 'name: typo\ncommand: echo 1\nmetrc: {}\n',
+    });
     const checks = path.join(cwd, 'checks');
     execFileSync('mkfifo', [path.join(checks, 'fifo.yaml')]);
     await symlink('/dev/zero', path.join(checks, 'zero.yaml'));
@@ -65,13 +71,20 @@ describe('check files that are not regular files', () => {
   it('takes 1 MiB, refuses a byte more', async () => {
     const padded = (size: number) => CHECK + '#'.repeat(size - CHECK.length - 1) + '\n';
     const cwd = await workdir({ 'checks/ok.yaml': padded(MIB), 'checks/big.yaml': padded(MIB + 1) });
-    expect(await problemsOf(cwd)).toEqual(['checks/big.yaml: cannot read the check file: is larger than the limit of 1 MiB (1048577 bytes)']);
+    expect(await problemsOf(cwd)).toEqual([
+      'checks/big.yaml: cannot read the check file: is larger than the limit of 1 MiB (1048577 bytes)',
+    ]);
   });
 
   it('refuses bytes that are not UTF-8, at their line', async () => {
     const cwd = await workdir({ 'checks/.keep': '' });
-    await writeFile(path.join(cwd, 'checks/latin1.yaml'), Buffer.from('name: cafe\ncommand: echo caf\xe9\nmetric: {name: v}\n', 'latin1'));
-    expect(await problemsOf(cwd)).toEqual(['checks/latin1.yaml:2:1: expected UTF-8 text, found bytes that are not UTF-8 on this line']);
+    await writeFile(
+      path.join(cwd, 'checks/latin1.yaml'),
+      Buffer.from('name: cafe\ncommand: echo caf\xe9\nmetric: {name: v}\n', 'latin1'),
+    );
+    expect(await problemsOf(cwd)).toEqual([
+      'checks/latin1.yaml:2:1: expected UTF-8 text, found bytes that are not UTF-8 on this line',
+    ]);
   });
 
   it('refuses an alias bomb at its first alias', async () => {
@@ -81,25 +94,44 @@ describe('check files that are not regular files', () => {
     ]);
   });
 
-  it('takes an anchor shared by many checks (300 aliases: more than yaml\'s default limit of 100)', async () => {
-    const many = Array.from({ length: 300 }, (_, i) => `- {name: c${i}, command: echo 1, metric: {name: v${i}}, labels: *team}`).join('\n');
-    const cwd = await workdir({ 'checks/many.yaml': `- {name: c, command: echo 1, metric: {name: v}, labels: &team {team: ops}}\n${many}\n` });
+  it("takes an anchor shared by many checks (300 aliases: more than yaml's default limit of 100)", async () => {
+    const many = Array.from(
+      { length: 300 },
+      (_, i) => `- {name: c${i}, command: echo 1, metric: {name: v${i}}, labels: *team}`,
+    ).join('\n');
+    const cwd = await workdir({
+      'checks/many.yaml': `- {name: c, command: echo 1, metric: {name: v}, labels: &team {team: ops}}\n${many}\n`,
+    });
     expect(await problemsOf(cwd)).toEqual([]);
   });
 });
 
 describe('the config file (-c) that is not a regular file', () => {
   it('refuses a FIFO, a device, a folder, an over-large file, non-UTF-8 and an alias bomb', async () => {
-    const cwd = await workdir({ 'checks/ok.yaml': CHECK, 'big.yaml': `#${'x'.repeat(MIB)}\n`, 'bomb.yaml': `${BOMB}\n` });
+    const cwd = await workdir({
+      'checks/ok.yaml': CHECK,
+      'big.yaml': `#${'x'.repeat(MIB)}\n`,
+      'bomb.yaml': `${BOMB}\n`,
+    });
     execFileSync('mkfifo', [path.join(cwd, 'fifo.yaml')]);
     await symlink('/dev/zero', path.join(cwd, 'zero.yaml'));
     await writeFile(path.join(cwd, 'latin1.yaml'), Buffer.from('# config\ninstance: h\xf4te\n', 'latin1'));
-    expect(await problemsOf(cwd, 'fifo.yaml')).toEqual(['fifo.yaml: cannot read the config file: is a named pipe (FIFO), not a regular file']);
-    expect(await problemsOf(cwd, 'zero.yaml')).toEqual(['zero.yaml: cannot read the config file: is a character device, not a regular file']);
+    expect(await problemsOf(cwd, 'fifo.yaml')).toEqual([
+      'fifo.yaml: cannot read the config file: is a named pipe (FIFO), not a regular file',
+    ]);
+    expect(await problemsOf(cwd, 'zero.yaml')).toEqual([
+      'zero.yaml: cannot read the config file: is a character device, not a regular file',
+    ]);
     expect(await problemsOf(cwd, 'checks')).toEqual(['checks: cannot read the config file: is a directory']);
-    expect(await problemsOf(cwd, 'big.yaml')).toEqual(['big.yaml: cannot read the config file: is larger than the limit of 1 MiB (1048578 bytes)']);
-    expect(await problemsOf(cwd, 'latin1.yaml')).toEqual(['latin1.yaml:2:1: expected UTF-8 text, found bytes that are not UTF-8 on this line']);
-    expect(await problemsOf(cwd, 'bomb.yaml')).toEqual([expect.stringMatching(/^bomb\.yaml:2:8: invalid YAML: Excessive alias count/)]);
+    expect(await problemsOf(cwd, 'big.yaml')).toEqual([
+      'big.yaml: cannot read the config file: is larger than the limit of 1 MiB (1048578 bytes)',
+    ]);
+    expect(await problemsOf(cwd, 'latin1.yaml')).toEqual([
+      'latin1.yaml:2:1: expected UTF-8 text, found bytes that are not UTF-8 on this line',
+    ]);
+    expect(await problemsOf(cwd, 'bomb.yaml')).toEqual([
+      expect.stringMatching(/^bomb\.yaml:2:8: invalid YAML: Excessive alias count/),
+    ]);
   });
 });
 

@@ -30,7 +30,9 @@ interface RuleTest {
   alert_rule_test: { alertname: string; exp_alerts: unknown[] }[];
 }
 
-const alerts = (parse(readFileSync(RULES, 'utf8')) as { groups: { rules: AlertRule[] }[] }).groups.flatMap((g) => g.rules);
+const alerts = (parse(readFileSync(RULES, 'utf8')) as { groups: { rules: AlertRule[] }[] }).groups.flatMap(
+  (g) => g.rules,
+);
 const tests = (parse(readFileSync(TESTS, 'utf8')) as { tests: RuleTest[] }).tests.flatMap((t) => t.alert_rule_test);
 
 function promtool(...args: string[]): { status: number | null; output: string } {
@@ -55,7 +57,9 @@ describe.skipIf(!hasPromtool)('contrib/alerts.yaml with promtool', () => {
 describe('contrib/alerts.yaml, for the person who gets paged', () => {
   it('has the alerts docs/operating.md explains', () => {
     // Batch jobs' alerts are explained with `exec`, in docs/batch-jobs.md.
-    const readme = ['docs/operating.md', 'docs/batch-jobs.md'].map((f) => readFileSync(path.join(REPO, f), 'utf8')).join('\n');
+    const readme = ['docs/operating.md', 'docs/batch-jobs.md']
+      .map((f) => readFileSync(path.join(REPO, f), 'utf8'))
+      .join('\n');
     expect(alerts.map((a) => a.alert)).toEqual([
       'PushgatewayDown',
       'PushagentHostSilent',
@@ -70,19 +74,28 @@ describe('contrib/alerts.yaml, for the person who gets paged', () => {
     expect(unexplained, 'alerts docs/operating.md and docs/batch-jobs.md do not name').toEqual([]);
   });
 
-  it.each(alerts.map((a) => [a.alert, a] as const))('%s waits (for:), has a severity, a summary and a description naming where to look', (_name, a) => {
-    expect(a.for).toMatch(/^\d+m$/);
-    expect(['critical', 'warning']).toContain(a.labels?.severity);
-    // A batch job pushed without --instance has none: its alerts name the job.
-    expect(a.annotations?.summary).toMatch(/\{\{ \$labels\.instance \}\}|\$labels\.job \}\}/);
-    expect(a.annotations?.description?.length).toBeGreaterThan(150);
-    // Every description gives a command to run first.
-    expect(a.annotations?.description).toMatch(/`[^`]+`/);
-  });
+  it.each(alerts.map((a) => [a.alert, a] as const))(
+    '%s waits (for:), has a severity, a summary and a description naming where to look',
+    (_name, a) => {
+      expect(a.for).toMatch(/^\d+m$/);
+      expect(['critical', 'warning']).toContain(a.labels?.severity);
+      // A batch job pushed without --instance has none: its alerts name the job.
+      expect(a.annotations?.summary).toMatch(/\{\{ \$labels\.instance \}\}|\$labels\.job \}\}/);
+      expect(a.annotations?.description?.length).toBeGreaterThan(150);
+      // Every description gives a command to run first.
+      expect(a.annotations?.description).toMatch(/`[^`]+`/);
+    },
+  );
 
   it.each(alerts.map((a) => [a.alert] as const))('%s is tested firing and not firing', (name) => {
     const evals = tests.filter((t) => t.alertname === name);
-    expect(evals.some((t) => t.exp_alerts.length > 0), 'an evaluation where it fires').toBe(true);
-    expect(evals.some((t) => t.exp_alerts.length === 0), 'an evaluation where it does not').toBe(true);
+    expect(
+      evals.some((t) => t.exp_alerts.length > 0),
+      'an evaluation where it fires',
+    ).toBe(true);
+    expect(
+      evals.some((t) => t.exp_alerts.length === 0),
+      'an evaluation where it does not',
+    ).toBe(true);
   });
 });

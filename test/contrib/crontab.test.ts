@@ -21,10 +21,14 @@ const CONFIG = '/etc/pushagent/config.yaml';
 const LOCK = '/run/lock/pushagent.lock';
 
 const lines = CRONTAB.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
-const env = Object.fromEntries(lines.filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+const env = Object.fromEntries(
+  lines.filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+);
 const jobs = lines.filter((l) => !/^[A-Z_]+=/.test(l));
 /** The commented-out `pushagent exec` example, uncommented. */
-const execLine = CRONTAB.split('\n').find((l) => /^# (\S+ ){6}pushagent exec /.test(l))?.slice(2);
+const execLine = CRONTAB.split('\n')
+  .find((l) => /^# (\S+ ){6}pushagent exec /.test(l))
+  ?.slice(2);
 
 describe('contrib/crontab.example', () => {
   it('is one /etc/cron.d line: every minute, as user pushagent, a command cron can run', () => {
@@ -49,8 +53,14 @@ describe.skipIf(!hasPushgateway)('contrib/crontab.example run as cron runs it', 
   beforeAll(async () => {
     gw = await Pushgateway.start();
     dir = await mkdtemp(path.join(tmpdir(), 'pushagent-cron-'));
-    await writeFile(path.join(dir, 'pushagent'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`);
-    await writeFile(path.join(dir, 'logger'), `#!/bin/sh\n{ printf 'logger %s\\n' "$*"; cat; } >> ${JSON.stringify(path.join(dir, 'syslog'))}\n`);
+    await writeFile(
+      path.join(dir, 'pushagent'),
+      `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`,
+    );
+    await writeFile(
+      path.join(dir, 'logger'),
+      `#!/bin/sh\n{ printf 'logger %s\\n' "$*"; cat; } >> ${JSON.stringify(path.join(dir, 'syslog'))}\n`,
+    );
     await chmod(path.join(dir, 'pushagent'), 0o755);
     await chmod(path.join(dir, 'logger'), 0o755);
   });
@@ -70,7 +80,13 @@ describe.skipIf(!hasPushgateway)('contrib/crontab.example run as cron runs it', 
     for (const [name, text] of Object.entries(checks)) await writeFile(path.join(work, 'checks', name), text);
     await rm(path.join(dir, 'syslog'), { force: true });
     const command = job.replace(CONFIG, path.join(work, 'config.yaml')).replace(LOCK, path.join(dir, 'pushagent.lock'));
-    const r = await execa(env.SHELL!, ['-c', command], { env: { PATH: `${dir}:${env.PATH}` }, extendEnv: false, reject: false, timeout: 20_000, cwd: '/' });
+    const r = await execa(env.SHELL!, ['-c', command], {
+      env: { PATH: `${dir}:${env.PATH}` },
+      extendEnv: false,
+      reject: false,
+      timeout: 20_000,
+      cwd: '/',
+    });
     expect(r.stdout + r.stderr).toBe(''); // everything went to syslog: cron would mail nothing
     return readFile(path.join(dir, 'syslog'), 'utf8');
   }
@@ -79,7 +95,9 @@ describe.skipIf(!hasPushgateway)('contrib/crontab.example run as cron runs it', 
   const explained = (code: number) => new RegExp(`^#\\s+${code}\\s+\\S`, 'm');
 
   it('exit code 0: the check lines and the exit code reach syslog, tagged pushagent; the result reaches the gateway', async () => {
-    const log = await cronRun(pushTo(gw.url), { 'a.yaml': 'name: cron_ok\ncommand: echo 7\nmetric: {name: cron_value}\n' });
+    const log = await cronRun(pushTo(gw.url), {
+      'a.yaml': 'name: cron_ok\ncommand: echo 7\nmetric: {name: cron_value}\n',
+    });
     expect(log).toMatch(/^logger -t pushagent\n/);
     expect(log).toMatch(/^ok\s+cron_ok .*pushed to http:\/\/127\.0\.0\.1/m);
     expect(log).toMatch(/^exit code 0$/m);
@@ -88,14 +106,18 @@ describe.skipIf(!hasPushgateway)('contrib/crontab.example run as cron runs it', 
   });
 
   it('exit code 1: a failed check, pushed anyway', async () => {
-    const log = await cronRun(pushTo(gw.url), { 'a.yaml': 'name: cron_fail\ncommand: exit 4\nmetric: {name: cron_value}\n' });
+    const log = await cronRun(pushTo(gw.url), {
+      'a.yaml': 'name: cron_fail\ncommand: exit 4\nmetric: {name: cron_value}\n',
+    });
     expect(log).toMatch(/^FAIL\s+cron_fail .*exit code 4/m);
     expect(log).toMatch(/^exit code 1$/m);
     expect(CRONTAB).toMatch(explained(1));
   });
 
   it('exit code 2: the gateway cannot be reached', async () => {
-    const log = await cronRun(pushTo(`http://127.0.0.1:${await freePort()}`), { 'a.yaml': 'name: cron_ok\ncommand: echo 7\nmetric: {name: cron_value}\n' });
+    const log = await cronRun(pushTo(`http://127.0.0.1:${await freePort()}`), {
+      'a.yaml': 'name: cron_ok\ncommand: echo 7\nmetric: {name: cron_value}\n',
+    });
     expect(log).toMatch(/push failed: /);
     expect(log).toMatch(/^exit code 2$/m);
     expect(CRONTAB).toMatch(explained(2));
@@ -108,7 +130,7 @@ describe.skipIf(!hasPushgateway)('contrib/crontab.example run as cron runs it', 
     expect(CRONTAB).toMatch(explained(3));
   });
 
-  it('the `pushagent exec` example: the job\'s output and status as before, its outcome at the gateway', async () => {
+  it("the `pushagent exec` example: the job's output and status as before, its outcome at the gateway", async () => {
     const work = await mkdtemp(path.join(dir, 'exec-'));
     await writeFile(path.join(work, 'config.yaml'), pushTo(gw.url));
     const backup = path.join(work, 'backup.sh');
@@ -117,7 +139,13 @@ describe.skipIf(!hasPushgateway)('contrib/crontab.example run as cron runs it', 
     const job = execLine!.split(/\s+/).slice(6).join(' ');
     expect(job.split(CONFIG)).toHaveLength(2);
     const command = job.replace(CONFIG, path.join(work, 'config.yaml')).replace('/usr/local/bin/backup.sh', backup);
-    const r = await execa(env.SHELL!, ['-c', command], { env: { PATH: `${dir}:${env.PATH}` }, extendEnv: false, reject: false, timeout: 20_000, cwd: '/' });
+    const r = await execa(env.SHELL!, ['-c', command], {
+      env: { PATH: `${dir}:${env.PATH}` },
+      extendEnv: false,
+      reject: false,
+      timeout: 20_000,
+      cwd: '/',
+    });
     expect(r.stdout).toBe('backup --full'); // what cron mails, as without pushagent
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
@@ -129,13 +157,22 @@ describe.skipIf(!hasPushgateway)('contrib/crontab.example run as cron runs it', 
 
   it('exit code 75: the previous run still holds the lock, so this one skips without running anything', async () => {
     // Its own process group, so that flock and its sleep (which holds the lock too) go together.
-    const holder = spawn('flock', [path.join(dir, 'pushagent.lock'), 'sleep', '30'], { stdio: 'ignore', detached: true });
+    const holder = spawn('flock', [path.join(dir, 'pushagent.lock'), 'sleep', '30'], {
+      stdio: 'ignore',
+      detached: true,
+    });
     try {
       // flock creates the file, then locks it: wait until a non-blocking attempt is refused.
-      const held = await waitUntil(async () => (await execa('flock', ['-n', path.join(dir, 'pushagent.lock'), 'true'], { reject: false })).exitCode === 1, 5000);
+      const held = await waitUntil(
+        async () =>
+          (await execa('flock', ['-n', path.join(dir, 'pushagent.lock'), 'true'], { reject: false })).exitCode === 1,
+        5000,
+      );
       expect(held).toBe(true);
       const started = Date.now();
-      const log = await cronRun(pushTo(gw.url), { 'a.yaml': 'name: cron_locked\ncommand: echo 7\nmetric: {name: cron_value}\n' });
+      const log = await cronRun(pushTo(gw.url), {
+        'a.yaml': 'name: cron_locked\ncommand: echo 7\nmetric: {name: cron_value}\n',
+      });
       expect(log).toBe('logger -t pushagent\nexit code 75\n');
       expect(Date.now() - started).toBeLessThan(5000);
       expect(await gw.group('cron_locked')).toBeUndefined();

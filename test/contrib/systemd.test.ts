@@ -20,7 +20,8 @@ import { CLI, REPO } from '../helpers/cli.js';
 
 const ANALYZE = 'systemd-analyze';
 const hasAnalyze = spawnSync(ANALYZE, ['--version'], { stdio: 'ignore' }).status === 0;
-if (!hasAnalyze && process.env.CI) throw new Error("systemd-analyze is not installed; CI must install Debian's systemd");
+if (!hasAnalyze && process.env.CI)
+  throw new Error("systemd-analyze is not installed; CI must install Debian's systemd");
 if (!hasAnalyze) console.warn('skipping systemd unit checks: systemd-analyze not found (apt-get install systemd)');
 
 const SHIPPED = path.join(REPO, 'contrib/pushagent.service');
@@ -39,7 +40,10 @@ function settings(unit: string): [string, string][] {
     .filter((l) => /^[A-Za-z]+=/.test(l))
     .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]);
 }
-const setting = (key: string) => settings(UNIT).filter(([k]) => k === key).map(([, v]) => v);
+const setting = (key: string) =>
+  settings(UNIT)
+    .filter(([k]) => k === key)
+    .map(([, v]) => v);
 
 describe.skipIf(!hasAnalyze)('contrib/pushagent.service with systemd-analyze', () => {
   let dir: string;
@@ -81,7 +85,9 @@ describe('contrib/pushagent.service policy', () => {
       shutdown_timeout: string;
       defaults: { timeout: string; kill_grace: string };
     };
-    const needed = [example.defaults.timeout, example.defaults.kill_grace, example.shutdown_timeout].map((d) => parseDuration(d)!);
+    const needed = [example.defaults.timeout, example.defaults.kill_grace, example.shutdown_timeout].map((d) =>
+      parseDuration(d)!,
+    );
     const [stop] = setting('TimeoutStopSec');
     expect(parseDuration(stop!)!).toBeGreaterThan(needed.reduce((a, b) => a + b, 0));
   });

@@ -17,18 +17,28 @@ import { samplesOf } from '../helpers/exposition.js';
 
 const CHECKS = {
   'checks/answer.yaml': 'name: answer\ncommand: echo 42\nmetric: {name: answer_value}\ninterval: 1s\n',
-  'checks/temps.yaml': 'name: temps\ncommand: "printf \'temp_celsius{sensor=\\"a\\"} 21.5\\\\ntemp_celsius{sensor=\\"b\\"} 19\\\\n\'"\ninterval: 1s\n',
+  'checks/temps.yaml':
+    'name: temps\ncommand: "printf \'temp_celsius{sensor=\\"a\\"} 21.5\\\\ntemp_celsius{sensor=\\"b\\"} 19\\\\n\'"\ninterval: 1s\n',
   'checks/broken.yaml': 'name: broken\ncommand: exit 3\nmetric: {name: broken_value}\ninterval: 1s\n',
   // Hangs until its timeout, most of the time.
-  'checks/hang.yaml': 'name: hang\ncommand: sleep 30\nmetric: {name: hang_value}\ninterval: 4s\ntimeout: 3500ms\nkill_grace: 100ms\n',
+  'checks/hang.yaml':
+    'name: hang\ncommand: sleep 30\nmetric: {name: hang_value}\ninterval: 4s\ntimeout: 3500ms\nkill_grace: 100ms\n',
 };
 
 /** A query's answer as name{labels sorted} → value. */
 function asMap(samples: readonly VectorSample[]): Map<string, number> {
-  return new Map(samples.map((s) => {
-    const { __name__: name, ...labels } = s.metric;
-    return [`${name}{${Object.keys(labels).sort().map((k) => `${k}="${labels[k]}"`).join(',')}}`, Number(s.value[1])];
-  }));
+  return new Map(
+    samples.map((s) => {
+      const { __name__: name, ...labels } = s.metric;
+      return [
+        `${name}{${Object.keys(labels)
+          .sort()
+          .map((k) => `${k}="${labels[k]}"`)
+          .join(',')}}`,
+        Number(s.value[1]),
+      ];
+    }),
+  );
 }
 
 const scrapeConfig = (job: string, target: string, extra = ''): string =>
@@ -46,8 +56,13 @@ describe.skipIf(!hasPrometheus)('exporter mode scraped by a real Prometheus', ()
   it('up 1; series with job and instance from the scrape config and the dry-run values; scrapes answer fast while a check hangs', async () => {
     const port = await freePort();
     const target = `127.0.0.1:${port}`;
-    const dir = await workdir({ 'pushagent.config.yaml': `exporter: {listen: "${target}"}\nlabels: {dc: fra}\ndefaults: {interval: 1s}\n`, ...CHECKS });
-    const dry = await runCli(['once', '--dry-run', '--check', 'answer', '--check', 'temps', '--check', 'broken'], { cwd: dir });
+    const dir = await workdir({
+      'pushagent.config.yaml': `exporter: {listen: "${target}"}\nlabels: {dc: fra}\ndefaults: {interval: 1s}\n`,
+      ...CHECKS,
+    });
+    const dry = await runCli(['once', '--dry-run', '--check', 'answer', '--check', 'temps', '--check', 'broken'], {
+      cwd: dir,
+    });
     expect(dry.stdout).toContain(`# exporter http://${target}/metrics: check "answer"\n`);
     const expected = samplesOf(dry.stdout);
 
@@ -55,13 +70,25 @@ describe.skipIf(!hasPrometheus)('exporter mode scraped by a real Prometheus', ()
     await agent.waitForLog((l) => l.msg === 'started');
     prom = await Prometheus.start(`scrape_configs:\n${scrapeConfig('pushagent-exporter', target)}`);
     const query = async (expr: string) => asMap(await prom!.query(expr));
-    expect(await waitUntil(async () => (await query('up{job="pushagent-exporter"}')).get(`up{instance="${target}",job="pushagent-exporter"}`) === 1, 10_000)).toBe(true);
+    expect(
+      await waitUntil(
+        async () =>
+          (await query('up{job="pushagent-exporter"}')).get(`up{instance="${target}",job="pushagent-exporter"}`) === 1,
+        10_000,
+      ),
+    ).toBe(true);
     const got = await waitUntil(async () => {
-      const m = await query('{job="pushagent-exporter",__name__=~"answer_value|temp_celsius|pushagent_check_success|pushagent_check_exit_code"}');
+      const m = await query(
+        '{job="pushagent-exporter",__name__=~"answer_value|temp_celsius|pushagent_check_success|pushagent_check_exit_code"}',
+      );
       return m.size >= 9 ? m : undefined;
     }, 10_000);
     expect(got).toBeDefined();
-    const key = (name: string, labels: Record<string, string>) => `${name}{${Object.keys(labels).sort().map((k) => `${k}="${labels[k]}"`).join(',')}}`;
+    const key = (name: string, labels: Record<string, string>) =>
+      `${name}{${Object.keys(labels)
+        .sort()
+        .map((k) => `${k}="${labels[k]}"`)
+        .join(',')}}`;
     for (const [name, labels] of [
       ['answer_value', { check: 'answer', dc: 'fra' }],
       ['temp_celsius', { check: 'temps', dc: 'fra', sensor: 'a' }],
@@ -84,10 +111,18 @@ describe.skipIf(!hasPrometheus)('exporter mode scraped by a real Prometheus', ()
       expect(res.status).toBe(200);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const timedOut = await waitUntil(async () => (await query('pushagent_check_timed_out{check="hang"}')).get(`pushagent_check_timed_out{check="hang",dc="fra",instance="${target}",job="pushagent-exporter"}`) === 1, 10_000);
+    const timedOut = await waitUntil(
+      async () =>
+        (await query('pushagent_check_timed_out{check="hang"}')).get(
+          `pushagent_check_timed_out{check="hang",dc="fra",instance="${target}",job="pushagent-exporter"}`,
+        ) === 1,
+      10_000,
+    );
     expect(timedOut).toBe(true);
     latencies.sort((a, b) => a - b);
-    console.log(`exporter /metrics latency while a check hangs: ${latencies.length} scrapes, median ${latencies[latencies.length >> 1]!.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`);
+    console.log(
+      `exporter /metrics latency while a check hangs: ${latencies.length} scrapes, median ${latencies[latencies.length >> 1]!.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
+    );
     // Scrapes do not wait for the check (it hangs 3.5 s): the median within 50 ms, and none near the
     // hang even on a loaded 2-core machine, where a single round trip of the test's own process can
     // take longer than 50 ms (82 ms seen once with other suites running).
@@ -97,42 +132,68 @@ describe.skipIf(!hasPrometheus)('exporter mode scraped by a real Prometheus', ()
     expect((await query('scrape_duration_seconds{job="pushagent-exporter"}')).values().next().value).toBeLessThan(0.05);
   }, 60_000);
 
-  it.skipIf(!hasWebConfigTools)('with a web config: HTTPS with basic auth is scraped; a wrong password gets 401; plain HTTP is refused', async () => {
-    const pki = await makePki();
-    const port = await freePort();
-    const target = `127.0.0.1:${port}`;
-    const web = `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\nbasic_auth_users:\n  prom: ${JSON.stringify(bcryptHash('s3cret'))}\n`;
-    const dir = await workdir({ 'pushagent.config.yaml': `exporter: {listen: "${target}", web_config_file: web.yml}\n`, 'web.yml': web, 'checks/answer.yaml': CHECKS['checks/answer.yaml'] });
-    agent = Agent.start([], { cwd: dir });
-    await agent.waitForLog((l) => l.msg === 'started');
-    const tls = `    scheme: https\n    tls_config: {ca_file: ${JSON.stringify(pki.caCert)}}\n`;
-    prom = await Prometheus.start(
-      `scrape_configs:\n${scrapeConfig('good', target, `${tls}    basic_auth: {username: prom, password: s3cret}\n`)}${scrapeConfig('wrong', target, `${tls}    basic_auth: {username: prom, password: nope}\n`)}${scrapeConfig('plain', target)}`,
-    );
-    const up = async () => asMap(await prom!.query('up'));
-    const settled = await waitUntil(async () => {
+  it.skipIf(!hasWebConfigTools)(
+    'with a web config: HTTPS with basic auth is scraped; a wrong password gets 401; plain HTTP is refused',
+    async () => {
+      const pki = await makePki();
+      const port = await freePort();
+      const target = `127.0.0.1:${port}`;
+      const web = `tls_server_config:\n  cert_file: ${pki.serverCert}\n  key_file: ${pki.serverKey}\nbasic_auth_users:\n  prom: ${JSON.stringify(bcryptHash('s3cret'))}\n`;
+      const dir = await workdir({
+        'pushagent.config.yaml': `exporter: {listen: "${target}", web_config_file: web.yml}\n`,
+        'web.yml': web,
+        'checks/answer.yaml': CHECKS['checks/answer.yaml'],
+      });
+      agent = Agent.start([], { cwd: dir });
+      await agent.waitForLog((l) => l.msg === 'started');
+      const tls = `    scheme: https\n    tls_config: {ca_file: ${JSON.stringify(pki.caCert)}}\n`;
+      prom = await Prometheus.start(
+        `scrape_configs:\n${scrapeConfig('good', target, `${tls}    basic_auth: {username: prom, password: s3cret}\n`)}${scrapeConfig('wrong', target, `${tls}    basic_auth: {username: prom, password: nope}\n`)}${scrapeConfig('plain', target)}`,
+      );
+      const up = async () => asMap(await prom!.query('up'));
+      const settled = await waitUntil(async () => {
+        const m = await up();
+        return m.size === 3 ? m : undefined;
+      }, 10_000);
+      expect(settled).toBeDefined();
+      expect(await waitUntil(async () => (await up()).get(`up{instance="${target}",job="good"}`) === 1, 10_000)).toBe(
+        true,
+      );
       const m = await up();
-      return m.size === 3 ? m : undefined;
-    }, 10_000);
-    expect(settled).toBeDefined();
-    expect(await waitUntil(async () => (await up()).get(`up{instance="${target}",job="good"}`) === 1, 10_000)).toBe(true);
-    const m = await up();
-    expect([m.get(`up{instance="${target}",job="wrong"}`), m.get(`up{instance="${target}",job="plain"}`)]).toEqual([0, 0]);
-    expect(await waitUntil(async () => (await prom!.query('answer_value{job="good"}')).length === 1, 10_000)).toBe(true);
+      expect([m.get(`up{instance="${target}",job="wrong"}`), m.get(`up{instance="${target}",job="plain"}`)]).toEqual([
+        0, 0,
+      ]);
+      expect(await waitUntil(async () => (await prom!.query('answer_value{job="good"}')).length === 1, 10_000)).toBe(
+        true,
+      );
 
-    const dispatcher = new Dispatcher({ connect: { ca: pki.caPem } });
-    const basic = (p: string) => `Basic ${Buffer.from(`prom:${p}`).toString('base64')}`;
-    expect((await undiciFetch(`https://${target}/metrics`, { dispatcher, headers: { authorization: basic('nope') } })).status).toBe(401);
-    expect((await undiciFetch(`https://${target}/metrics`, { dispatcher, headers: { authorization: basic('s3cret') } })).status).toBe(200);
-    await expect(fetch(`http://${target}/metrics`)).rejects.toThrow();
+      const dispatcher = new Dispatcher({ connect: { ca: pki.caPem } });
+      const basic = (p: string) => `Basic ${Buffer.from(`prom:${p}`).toString('base64')}`;
+      expect(
+        (await undiciFetch(`https://${target}/metrics`, { dispatcher, headers: { authorization: basic('nope') } }))
+          .status,
+      ).toBe(401);
+      expect(
+        (await undiciFetch(`https://${target}/metrics`, { dispatcher, headers: { authorization: basic('s3cret') } }))
+          .status,
+      ).toBe(200);
+      await expect(fetch(`http://${target}/metrics`)).rejects.toThrow();
 
-    // SIGHUP picks up a changed web config file: another password.
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(path.join(dir, 'web.yml'), web.replace(/prom: .*/, `prom: ${JSON.stringify(bcryptHash('n3w'))}`));
-    agent.signal('SIGHUP');
-    await agent.waitForLog((l) => l.msg === 'reloaded');
-    expect((await undiciFetch(`https://${target}/metrics`, { dispatcher, headers: { authorization: basic('s3cret') } })).status).toBe(401);
-    const after = await undiciFetch(`https://${target}/metrics`, { dispatcher, headers: { authorization: basic('n3w') } });
-    expect([after.status, (await after.text()).includes('answer_value{check="answer"} 42')]).toEqual([200, true]);
-  }, 60_000);
+      // SIGHUP picks up a changed web config file: another password.
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(path.join(dir, 'web.yml'), web.replace(/prom: .*/, `prom: ${JSON.stringify(bcryptHash('n3w'))}`));
+      agent.signal('SIGHUP');
+      await agent.waitForLog((l) => l.msg === 'reloaded');
+      expect(
+        (await undiciFetch(`https://${target}/metrics`, { dispatcher, headers: { authorization: basic('s3cret') } }))
+          .status,
+      ).toBe(401);
+      const after = await undiciFetch(`https://${target}/metrics`, {
+        dispatcher,
+        headers: { authorization: basic('n3w') },
+      });
+      expect([after.status, (await after.text()).includes('answer_value{check="answer"} 42')]).toEqual([200, true]);
+    },
+    60_000,
+  );
 });

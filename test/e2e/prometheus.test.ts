@@ -60,7 +60,10 @@ describe.skipIf(!hasPushgateway || !hasPrometheus)('end to end through a real Pr
   /** Polls an instant query until `accept` returns something, for at most 10 s (scrapes are every second). */
   async function until<T>(expr: string, accept: (r: VectorSample[]) => T | undefined): Promise<T> {
     let last: VectorSample[] = [];
-    return poll(async () => accept((last = await prom.query(expr))), () => `${expr}: last answer ${JSON.stringify(last)}`);
+    return poll(
+      async () => accept((last = await prom.query(expr))),
+      () => `${expr}: last answer ${JSON.stringify(last)}`,
+    );
   }
 
   it('once, then run: the series arrive with job, instance and check intact; health and agent gauges are queryable; the alert rules evaluate', async () => {
@@ -79,11 +82,24 @@ describe.skipIf(!hasPushgateway || !hasPrometheus)('end to end through a real Pr
     // The old script's number, under exactly the labels pushagent pushed: with honor_labels the
     // gateway's own job/instance do not replace them (no exported_job, no exported_instance).
     const [netstat] = await until('count_netstat_wait_connections', (r) => (r.length > 0 ? r : undefined));
-    expect(netstat!.metric).toEqual({ __name__: 'count_netstat_wait_connections', job: 'pushagent', instance: FQDN, check: 'netstat_wait' });
+    expect(netstat!.metric).toEqual({
+      __name__: 'count_netstat_wait_connections',
+      job: 'pushagent',
+      instance: FQDN,
+      check: 'netstat_wait',
+    });
     expect(Number(netstat!.value[1])).toBeGreaterThanOrEqual(0);
 
     const success = await prom.query('pushagent_check_success');
-    expect(success.filter(own).map((s) => [s.metric.check, s.value[1]]).sort()).toEqual([['broken', '0'], ['netstat_wait', '1']]);
+    expect(
+      success
+        .filter(own)
+        .map((s) => [s.metric.check, s.value[1]])
+        .sort(),
+    ).toEqual([
+      ['broken', '0'],
+      ['netstat_wait', '1'],
+    ]);
     const exit = await prom.query(`pushagent_check_exit_code{job="pushagent",instance="${FQDN}",check="broken"}`);
     expect(exit.map((s) => s.value[1])).toEqual(['3']);
     // What PushagentHostSilent reads: the gateway's push time of each group, labelled like the group.
@@ -94,24 +110,35 @@ describe.skipIf(!hasPushgateway || !hasPrometheus)('end to end through a real Pr
     // its per-check counters keep their `check` label.
     agent = Agent.start([], { cwd: dir });
     const build = await until('pushagent_build_info', (r) => r.find(own));
-    expect(build.metric).toEqual({ __name__: 'pushagent_build_info', job: 'pushagent', instance: FQDN, version: VERSION });
+    expect(build.metric).toEqual({
+      __name__: 'pushagent_build_info',
+      job: 'pushagent',
+      instance: FQDN,
+      version: VERSION,
+    });
     await until(`pushagent_check_runs_total{check="broken",result="failure"} >= 1`, (r) => r.find(own));
     agent.signal('SIGTERM');
     expect(await agent.exitCode()).toBe(0);
     agent = undefined;
 
     // The alert rules evaluate against real series without errors (no many-to-many matches)...
-    const rules = await poll(async () => {
-      const all = await prom.rules();
-      return all.length > 0 && all.every((r) => !r.lastEvaluation.startsWith('0001-')) ? all : undefined;
-    }, () => 'every alert rule evaluated');
+    const rules = await poll(
+      async () => {
+        const all = await prom.rules();
+        return all.length > 0 && all.every((r) => !r.lastEvaluation.startsWith('0001-')) ? all : undefined;
+      },
+      () => 'every alert rule evaluated',
+    );
     expect(rules.map((r) => [r.name, r.health, r.lastError ?? ''])).toEqual(rules.map((r) => [r.name, 'ok', '']));
     // ...and the failing check is pending (its `for:` is 10 minutes); nothing else is active: the
     // host pushes, the gateway is up, netstat_wait succeeds.
-    const alerts = await poll(async () => {
-      const active = await prom.alerts();
-      return active.some((a) => a.labels.alertname === 'PushagentCheckFailing') ? active : undefined;
-    }, () => 'PushagentCheckFailing pending');
+    const alerts = await poll(
+      async () => {
+        const active = await prom.alerts();
+        return active.some((a) => a.labels.alertname === 'PushagentCheckFailing') ? active : undefined;
+      },
+      () => 'PushagentCheckFailing pending',
+    );
     expect(alerts.map((a) => [a.labels.alertname, a.labels.instance, a.labels.check, a.state])).toEqual([
       ['PushagentCheckFailing', FQDN, 'broken', 'pending'],
     ]);

@@ -32,17 +32,22 @@ function asText(samples: readonly VectorSample[]): Map<string, string> {
   return new Map(
     samples.map((s) => {
       const { __name__: name, ...labels } = s.metric;
-      const inner = Object.keys(labels).sort().map((k) => `${k}="${labels[k]}"`).join(',');
+      const inner = Object.keys(labels)
+        .sort()
+        .map((k) => `${k}="${labels[k]}"`)
+        .join(',');
       return [`${name}{${inner}}`, s.value[1]];
     }),
   );
 }
 
-const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const rssMiB = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 const CHECKS = {
   'checks/answer.yaml': 'name: answer\ncommand: echo 42\nmetric: {name: answer_value}\ninterval: 1s\n',
-  'checks/temps.yaml': 'name: temps\ncommand: "printf \'temp_celsius{sensor=\\"a\\"} 21.5\\\\ntemp_celsius{sensor=\\"b\\"} 19\\\\n\'"\ninterval: 1s\n',
+  'checks/temps.yaml':
+    'name: temps\ncommand: "printf \'temp_celsius{sensor=\\"a\\"} 21.5\\\\ntemp_celsius{sensor=\\"b\\"} 19\\\\n\'"\ninterval: 1s\n',
   'checks/broken.yaml': 'name: broken\ncommand: exit 3\nmetric: {name: broken_value}\ninterval: 1s\n',
 };
 
@@ -57,14 +62,19 @@ describe.skipIf(!hasPrometheus)('remote_write into a real Prometheus', () => {
 
   it('series arrive with job, instance and check and the values --dry-run prints; a removed check ends at once; nothing out of order', async () => {
     prom = await Prometheus.start('global: {}\n', ['--web.enable-remote-write-receiver']);
-    const dir = await workdir({ 'pushagent.config.yaml': `remote_write:\n  - url: ${prom.url}/api/v1/write\ndefaults: {interval: 1s}\n`, ...CHECKS });
+    const dir = await workdir({
+      'pushagent.config.yaml': `remote_write:\n  - url: ${prom.url}/api/v1/write\ndefaults: {interval: 1s}\n`,
+      ...CHECKS,
+    });
     const dry = dryRunValues((await runCli(['once', '--dry-run'], { cwd: dir })).stdout);
     expect(dry.get(`answer_value{check="answer",instance="${FQDN}",job="pushagent"}`)).toBe('42');
 
     agent = Agent.start([], { cwd: dir });
     const query = async (expr: string) => asText(await prom!.query(expr));
     const got = await waitUntil(async () => {
-      const m = await query('{job="pushagent",__name__=~"answer_value|temp_celsius|pushagent_check_success|pushagent_check_exit_code"}');
+      const m = await query(
+        '{job="pushagent",__name__=~"answer_value|temp_celsius|pushagent_check_success|pushagent_check_exit_code"}',
+      );
       return m.size >= 9 ? m : undefined;
     }, 10_000);
     expect(got).toBeDefined();
@@ -78,13 +88,19 @@ describe.skipIf(!hasPrometheus)('remote_write into a real Prometheus', () => {
       expect([key, got!.get(key)]).toEqual([key, dry.get(key)]);
     }
     // The agent's own metrics go too, with the check label on per-check series.
-    await waitUntil(async () => (await query(`pushagent_check_runs_total{check="answer",instance="${FQDN}"}`)).size === 1, 10_000);
+    await waitUntil(
+      async () => (await query(`pushagent_check_runs_total{check="answer",instance="${FQDN}"}`)).size === 1,
+      10_000,
+    );
 
     // A reload that removes a check: its series end with stale markers, gone from an instant query within a second.
     await rm(path.join(dir, 'checks/temps.yaml'));
     agent.signal('SIGHUP');
     const reloaded = await agent.waitForLog((l) => l.msg === 'reloaded');
-    const goneAt = await waitUntil(async () => ((await query('temp_celsius')).size === 0 ? Date.now() : undefined), 3000);
+    const goneAt = await waitUntil(
+      async () => ((await query('temp_celsius')).size === 0 ? Date.now() : undefined),
+      3000,
+    );
     expect(goneAt).toBeDefined();
     expect(goneAt! - Date.parse(reloaded.ts)).toBeLessThan(1000);
     expect((await query('answer_value')).size).toBe(1);
@@ -98,7 +114,9 @@ describe.skipIf(!hasPrometheus)('remote_write into a real Prometheus', () => {
     // Through runs, a reload and a stop, Prometheus refused nothing.
     expect(await prom.ownMetric('prometheus_tsdb_out_of_order_samples_total')).toBe(0);
     expect(await prom.ownMetric('prometheus_tsdb_out_of_bound_samples_total')).toBe(0);
-    expect(await prom.ownMetric('prometheus_http_requests_total', ['handler="/api/v1/write"', 'code="204"'])).toBeGreaterThan(0);
+    expect(
+      await prom.ownMetric('prometheus_http_requests_total', ['handler="/api/v1/write"', 'code="204"']),
+    ).toBeGreaterThan(0);
     expect(await prom.ownMetric('prometheus_http_requests_total', ['handler="/api/v1/write"', 'code="400"'])).toBe(0);
   }, 60_000);
 });
@@ -112,9 +130,12 @@ describe.skipIf(!hasVictoriaMetrics)('remote_write into a real VictoriaMetrics',
     await vm?.stop();
   });
 
-  it('the same series and values; a 20 s outage loses no run, with the agent\'s memory bounded', async () => {
+  it("the same series and values; a 20 s outage loses no run, with the agent's memory bounded", async () => {
     vm = await VictoriaMetrics.start();
-    const dir = await workdir({ 'pushagent.config.yaml': `remote_write:\n  - url: ${vm.url}/api/v1/write\n    max_backoff: 2s\n`, ...CHECKS });
+    const dir = await workdir({
+      'pushagent.config.yaml': `remote_write:\n  - url: ${vm.url}/api/v1/write\n    max_backoff: 2s\n`,
+      ...CHECKS,
+    });
     const dry = dryRunValues((await runCli(['once', '--dry-run'], { cwd: dir })).stdout);
     agent = Agent.start([], { cwd: dir });
     const key = `answer_value{check="answer",instance="${FQDN}",job="pushagent"}`;

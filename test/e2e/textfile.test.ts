@@ -17,15 +17,18 @@ import { workdir } from '../helpers/workdir.js';
 
 const NODE_EXPORTER = process.env.NODE_EXPORTER_BIN ?? 'prometheus-node-exporter';
 const hasNodeExporter = spawnSync(NODE_EXPORTER, ['--version'], { stdio: 'ignore' }).status === 0;
-if (!hasNodeExporter && process.env.CI) throw new Error(`${NODE_EXPORTER} is not installed; CI must install Debian's prometheus-node-exporter`);
+if (!hasNodeExporter && process.env.CI)
+  throw new Error(`${NODE_EXPORTER} is not installed; CI must install Debian's prometheus-node-exporter`);
 
 /** The values a dry run and a scrape must agree on (durations differ from run to run). */
-const STABLE = /^(answer_value|temp_celsius|pushagent_check_success|pushagent_check_exit_code|pushagent_check_timed_out)\{/;
+const STABLE =
+  /^(answer_value|temp_celsius|pushagent_check_success|pushagent_check_exit_code|pushagent_check_timed_out)\{/;
 const stable = (m: Map<string, number>) => new Map([...m].filter(([k]) => STABLE.test(k)));
 
 const CHECKS = {
   'checks/answer.yaml': 'name: answer\ncommand: echo 42\nmetric: {name: answer_value}\ninterval: 1s\n',
-  'checks/temps.yaml': 'name: temps\ncommand: "printf \'temp_celsius{sensor=\\"a\\"} 21.5\\\\ntemp_celsius{sensor=\\"b\\"} 19\\\\n\'"\ninterval: 1s\n',
+  'checks/temps.yaml':
+    'name: temps\ncommand: "printf \'temp_celsius{sensor=\\"a\\"} 21.5\\\\ntemp_celsius{sensor=\\"b\\"} 19\\\\n\'"\ninterval: 1s\n',
   'checks/broken.yaml': 'name: broken\ncommand: exit 3\nmetric: {name: broken_value}\ninterval: 1s\n',
 };
 
@@ -39,13 +42,36 @@ describe.skipIf(!hasNodeExporter)('textfile read by a real node_exporter', () =>
     await exporter;
   });
 
-  it('after once and during run: the dry-run values, no scrape error, an mtime per file; a removed check\'s series go on reload', async () => {
-    const dir = await workdir({ 'pushagent.config.yaml': 'textfile: {directory: tf}\nlabels: {dc: fra}\ndefaults: {interval: 1s}\n', 'tf/node_own.prom': 'node_own_value 7\n', ...CHECKS });
+  it("after once and during run: the dry-run values, no scrape error, an mtime per file; a removed check's series go on reload", async () => {
+    const dir = await workdir({
+      'pushagent.config.yaml': 'textfile: {directory: tf}\nlabels: {dc: fra}\ndefaults: {interval: 1s}\n',
+      'tf/node_own.prom': 'node_own_value 7\n',
+      ...CHECKS,
+    });
     const tf = path.join(dir, 'tf');
     const port = await freePort();
-    exporter = execa(NODE_EXPORTER, ['--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${tf}`, `--web.listen-address=127.0.0.1:${port}`], { reject: false, stdin: 'ignore' });
-    const scrape = async (): Promise<Map<string, number>> => samplesOf(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
-    expect(await waitUntil(() => scrape().then(() => true, () => false), 10_000)).toBe(true);
+    exporter = execa(
+      NODE_EXPORTER,
+      [
+        '--collector.disable-defaults',
+        '--collector.textfile',
+        `--collector.textfile.directory=${tf}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { reject: false, stdin: 'ignore' },
+    );
+    const scrape = async (): Promise<Map<string, number>> =>
+      samplesOf(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    expect(
+      await waitUntil(
+        () =>
+          scrape().then(
+            () => true,
+            () => false,
+          ),
+        10_000,
+      ),
+    ).toBe(true);
 
     const dry = await runCli(['once', '--dry-run'], { cwd: dir });
     expect(dry.stdout).toContain(`# textfile ${path.join(tf, 'pushagent_answer.prom')}\n`);
@@ -55,7 +81,12 @@ describe.skipIf(!hasNodeExporter)('textfile read by a real node_exporter', () =>
     expect(expected.size).toBe(12);
 
     expect((await runCli(['once'], { cwd: dir })).exitCode).toBe(1); // the broken check fails; the files are written
-    expect((await readdir(tf)).sort()).toEqual(['node_own.prom', 'pushagent_answer.prom', 'pushagent_broken.prom', 'pushagent_temps.prom']);
+    expect((await readdir(tf)).sort()).toEqual([
+      'node_own.prom',
+      'pushagent_answer.prom',
+      'pushagent_broken.prom',
+      'pushagent_temps.prom',
+    ]);
     const afterOnce = await scrape();
     expect(stable(afterOnce)).toEqual(expected);
     expect(afterOnce.get('node_textfile_scrape_error{}')).toBe(0);
@@ -80,9 +111,17 @@ describe.skipIf(!hasNodeExporter)('textfile read by a real node_exporter', () =>
     await rm(path.join(dir, 'checks/temps.yaml'));
     agent.signal('SIGHUP');
     await agent.waitForLog((l) => l.msg === 'reloaded');
-    const gone = await waitUntil(async () => ([...(await scrape()).keys()].some((k) => k.includes('temps')) ? undefined : true), 3000);
+    const gone = await waitUntil(
+      async () => ([...(await scrape()).keys()].some((k) => k.includes('temps')) ? undefined : true),
+      3000,
+    );
     expect(gone).toBe(true);
-    expect((await readdir(tf)).sort()).toEqual(['node_own.prom', 'pushagent.prom', 'pushagent_answer.prom', 'pushagent_broken.prom']);
+    expect((await readdir(tf)).sort()).toEqual([
+      'node_own.prom',
+      'pushagent.prom',
+      'pushagent_answer.prom',
+      'pushagent_broken.prom',
+    ]);
     expect((await scrape()).get('node_textfile_scrape_error{}')).toBe(0);
 
     // `delete` removes this agent's files, and only them.

@@ -62,7 +62,29 @@ function random(seed: number): () => number {
 
 const SERIES = ['a', 'a_b', 'ab', 'a_bucket', 'b'];
 const LABEL_NAMES = ['a', 'a_', 'aa', 'b', 'le', 'quantile', 'z'];
-const VALUES = ['', 'x', 'xy', 'x\u0000', 'x\u0001y', '\u0000', '\\', '"', '\n', 'é', '😀', '\uffff', '1', '1.0', '1e0', '-1', '10', '9', '+Inf', 'NaN', 'abc'];
+const VALUES = [
+  '',
+  'x',
+  'xy',
+  'x\u0000',
+  'x\u0001y',
+  '\u0000',
+  '\\',
+  '"',
+  '\n',
+  'é',
+  '😀',
+  '\uffff',
+  '1',
+  '1.0',
+  '1e0',
+  '-1',
+  '10',
+  '9',
+  '+Inf',
+  'NaN',
+  'abc',
+];
 
 function randomFamilies(rnd: () => number, withSeparators: boolean): MetricFamily[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -77,9 +99,18 @@ function randomFamilies(rnd: () => number, withSeparators: boolean): MetricFamil
       const labels: Record<string, string> = {};
       const k = Math.floor(rnd() * 4);
       for (const label of shared ?? Array.from({ length: k }, () => pick(LABEL_NAMES))) labels[label] = pick(values);
-      samples.push({ name: shared && rnd() < 0.7 ? name : `${name}${pick(SERIES)}`, labels, value: pick([0, 1, -0.5, Number.NaN, Infinity, 1e21]) });
+      samples.push({
+        name: shared && rnd() < 0.7 ? name : `${name}${pick(SERIES)}`,
+        labels,
+        value: pick([0, 1, -0.5, Number.NaN, Infinity, 1e21]),
+      });
     }
-    families.push({ name, type: pick(['gauge', 'histogram', 'summary'] as const), help: pick(['', 'h\\n\n"']), samples });
+    families.push({
+      name,
+      type: pick(['gauge', 'histogram', 'summary'] as const),
+      help: pick(['', 'h\\n\n"']),
+      samples,
+    });
   }
   return families;
 }

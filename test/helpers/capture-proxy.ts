@@ -25,10 +25,14 @@ export async function startCaptureProxy(target: string): Promise<CaptureProxy> {
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       requests.push({ method: req.method ?? '', url: req.url ?? '', body: body.toString('utf8'), atMs: Date.now() });
-      const upstream = request(`${target}${req.url ?? ''}`, { method: req.method, headers: { ...req.headers, host: new URL(target).host } }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
+      const upstream = request(
+        `${target}${req.url ?? ''}`,
+        { method: req.method, headers: { ...req.headers, host: new URL(target).host } },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       upstream.on('error', (err) => {
         res.writeHead(502);
         res.end(err.message);

@@ -13,7 +13,10 @@ export interface CliResult {
   ms: number;
 }
 
-export async function runCli(args: readonly string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function runCli(
+  args: readonly string[],
+  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CliResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (npm test does it)`);
   const started = performance.now();
   const r = await execa(process.execPath, [CLI, ...args], {
@@ -24,5 +27,10 @@ export async function runCli(args: readonly string[], opts: { cwd?: string; env?
     stripFinalNewline: false,
     timeout: opts.timeoutMs ?? 30_000,
   });
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), ms: performance.now() - started };
+  return {
+    exitCode: r.exitCode ?? -1,
+    stdout: String(r.stdout),
+    stderr: String(r.stderr),
+    ms: performance.now() - started,
+  };
 }

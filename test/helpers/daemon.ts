@@ -67,7 +67,11 @@ export class Agent {
 }
 
 /** Polls `probe` every `everyMs` (50) until it returns something truthy, or undefined at the deadline. */
-export async function waitUntil<T>(probe: () => T | Promise<T>, timeoutMs: number, everyMs = 50): Promise<T | undefined> {
+export async function waitUntil<T>(
+  probe: () => T | Promise<T>,
+  timeoutMs: number,
+  everyMs = 50,
+): Promise<T | undefined> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -23,7 +23,11 @@ export interface Printed {
 }
 
 /** A `ping` that runs the real one and keeps its stdout in `logs/`, one file per run. */
-export async function teeingPing(): Promise<{ bin: string; program: string; summaries: () => Promise<Map<string, Printed>> }> {
+export async function teeingPing(): Promise<{
+  bin: string;
+  program: string;
+  summaries: () => Promise<Map<string, Printed>>;
+}> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pushagent-ping-'));
   const bin = path.join(dir, 'bin');
   const logs = path.join(dir, 'logs');
@@ -39,7 +43,8 @@ export async function teeingPing(): Promise<{ bin: string; program: string; summ
     for (const file of await readdir(logs)) {
       const text = await readFile(path.join(logs, file), 'utf8');
       const host = /^--- (\S+) ping statistics ---$/m.exec(text)?.[1];
-      const counts = /^(\d+) packets transmitted, (\d+) received(?:, \+(\d+) duplicates)?.*, ([\d.]+)% packet loss/m.exec(text);
+      const counts =
+        /^(\d+) packets transmitted, (\d+) received(?:, \+(\d+) duplicates)?.*, ([\d.]+)% packet loss/m.exec(text);
       if (!host || !counts) continue;
       const rtt = /^rtt min\/avg\/max\/mdev = ([\d./]+) ms/m.exec(text);
       found.set(host, {
@@ -54,4 +59,3 @@ export async function teeingPing(): Promise<{ bin: string; program: string; summ
   };
   return { bin, program, summaries };
 }
-

@@ -17,7 +17,8 @@ export const hasPrometheus = spawnSync(PROMETHEUS_BIN, ['--version'], { stdio: '
 if (!hasPrometheus && process.env.CI) {
   throw new Error(`${PROMETHEUS_BIN} is not installed; CI must install Debian's prometheus`);
 }
-if (!hasPrometheus) console.warn(`skipping Prometheus end-to-end tests: ${PROMETHEUS_BIN} not found (apt-get install prometheus)`);
+if (!hasPrometheus)
+  console.warn(`skipping Prometheus end-to-end tests: ${PROMETHEUS_BIN} not found (apt-get install prometheus)`);
 
 /** One element of an instant vector: its labels (`__name__` included) and its value as Prometheus prints it. */
 export interface VectorSample {
@@ -61,7 +62,13 @@ export class Prometheus {
     const port = await freePort();
     const proc = execa(
       PROMETHEUS_BIN,
-      [`--config.file=${file}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', ...extraArgs],
+      [
+        `--config.file=${file}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+        ...extraArgs,
+      ],
       { reject: false, stdin: 'ignore' },
     );
     const prom = new Prometheus(`http://127.0.0.1:${port}`, proc, dir);
@@ -91,7 +98,9 @@ export class Prometheus {
 
   /** An instant query (GET /api/v1/query) evaluated now. */
   async query(expr: string): Promise<VectorSample[]> {
-    const data = await this.#api<{ resultType: string; result: VectorSample[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
+    const data = await this.#api<{ resultType: string; result: VectorSample[] }>(
+      `/api/v1/query?query=${encodeURIComponent(expr)}`,
+    );
     if (data.resultType !== 'vector') throw new Error(`${expr}: expected a vector, got a ${data.resultType}`);
     return data.result;
   }

@@ -16,7 +16,8 @@ export const hasPushgateway = spawnSync(PUSHGATEWAY_BIN, ['--version'], { stdio:
 if (!hasPushgateway && process.env.CI) {
   throw new Error(`${PUSHGATEWAY_BIN} is not installed; CI must install Debian's prometheus-pushgateway`);
 }
-if (!hasPushgateway) console.warn(`skipping Pushgateway tests: ${PUSHGATEWAY_BIN} not found (apt-get install prometheus-pushgateway)`);
+if (!hasPushgateway)
+  console.warn(`skipping Pushgateway tests: ${PUSHGATEWAY_BIN} not found (apt-get install prometheus-pushgateway)`);
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,12 +67,20 @@ export class Pushgateway {
    * `extraArgs` are added to the gateway's command line; `access` says how to reach it (https with
    * `ca`, a client certificate, basic auth) for the readiness probe and `groups()`.
    */
-  static async start(port?: number, extraArgs: readonly string[] = [], access: GatewayAccess = {}): Promise<Pushgateway> {
+  static async start(
+    port?: number,
+    extraArgs: readonly string[] = [],
+    access: GatewayAccess = {},
+  ): Promise<Pushgateway> {
     const p = port ?? (await freePort());
-    const proc = execa(PUSHGATEWAY_BIN, [`--web.listen-address=127.0.0.1:${p}`, '--persistence.file=', '--log.level=warn', ...extraArgs], {
-      reject: false,
-      stdin: 'ignore',
-    });
+    const proc = execa(
+      PUSHGATEWAY_BIN,
+      [`--web.listen-address=127.0.0.1:${p}`, '--persistence.file=', '--log.level=warn', ...extraArgs],
+      {
+        reject: false,
+        stdin: 'ignore',
+      },
+    );
     const gw = new Pushgateway(`${access.ca === undefined ? 'http' : 'https'}://127.0.0.1:${p}`, proc, access);
     const until = Date.now() + 10_000;
     while (Date.now() < until) {

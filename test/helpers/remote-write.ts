@@ -24,7 +24,9 @@ export function decodeWriteRequest(bytes: Uint8Array): DecodedSeries[] {
     const s: DecodedSeries = { labels: [], samples: [] };
     for (const [f, , body] of fields(ts as Uint8Array)) {
       if (f === 1) {
-        const label = Object.fromEntries(fields(body as Uint8Array).map(([n, , v]) => [n, new TextDecoder().decode(v as Uint8Array)]));
+        const label = Object.fromEntries(
+          fields(body as Uint8Array).map(([n, , v]) => [n, new TextDecoder().decode(v as Uint8Array)]),
+        );
         s.labels.push([label[1] ?? '', label[2] ?? '']);
       } else if (f === 2) {
         const sample: DecodedSample = { value: 0, timestampMs: 0, bits: '' };
@@ -91,7 +93,11 @@ export async function startCapture(answer: (n: number) => { status: number; retr
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const a = answer(writes.length);
-      writes.push({ headers: req.headers, series: decodeWriteRequest(uncompress(new Uint8Array(Buffer.concat(chunks)))), status: a.status });
+      writes.push({
+        headers: req.headers,
+        series: decodeWriteRequest(uncompress(new Uint8Array(Buffer.concat(chunks)))),
+        status: a.status,
+      });
       res.writeHead(a.status, a.retryAfter === undefined ? {} : { 'retry-after': a.retryAfter });
       res.end(a.body ?? '');
     });

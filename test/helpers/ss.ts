@@ -3,9 +3,17 @@ import { zeroCounts, type TcpState, type TcpStateCounts } from '../../src/parse/
 
 /** ss's names by ours: ss prints TCP_CLOSE as UNCONN, and request sockets as SYN-RECV like /proc does. */
 const SS_STATES: Readonly<Record<string, TcpState>> = {
-  'ESTAB': 'established', 'SYN-SENT': 'syn_sent', 'SYN-RECV': 'syn_recv', 'FIN-WAIT-1': 'fin_wait1',
-  'FIN-WAIT-2': 'fin_wait2', 'TIME-WAIT': 'time_wait', 'UNCONN': 'close', 'CLOSE-WAIT': 'close_wait',
-  'LAST-ACK': 'last_ack', 'LISTEN': 'listen', 'CLOSING': 'closing',
+  ESTAB: 'established',
+  'SYN-SENT': 'syn_sent',
+  'SYN-RECV': 'syn_recv',
+  'FIN-WAIT-1': 'fin_wait1',
+  'FIN-WAIT-2': 'fin_wait2',
+  'TIME-WAIT': 'time_wait',
+  UNCONN: 'close',
+  'CLOSE-WAIT': 'close_wait',
+  'LAST-ACK': 'last_ack',
+  LISTEN: 'listen',
+  CLOSING: 'closing',
 };
 
 /** One socket a line, the state first (`ss -H`: no header). An unknown state is a test error. */

@@ -68,7 +68,12 @@ for (const l of plan) {
   server.listen({ host: l.listen, port: l.port, ipv6Only: false });
   await once(server, 'listening');
   // One connection at a time per listener, so each client is paired with the socket accepted for it.
-  for (const [mode, n] of [['E', l.established], ['C', l.clientClose], ['S', l.serverClose], ['H', l.halfClose]]) {
+  for (const [mode, n] of [
+    ['E', l.established],
+    ['C', l.clientClose],
+    ['S', l.serverClose],
+    ['H', l.halfClose],
+  ]) {
     for (let i = 0; i < (n ?? 0); i++) await connection(l, mode);
   }
 }

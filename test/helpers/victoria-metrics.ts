@@ -16,8 +16,10 @@ export const VM_BIN = process.env.VICTORIA_METRICS_BIN ?? 'victoria-metrics';
 
 export const hasVictoriaMetrics = spawnSync(VM_BIN, ['-version'], { stdio: 'ignore' }).status === 0;
 
-if (!hasVictoriaMetrics && process.env.CI) throw new Error(`${VM_BIN} is not installed; CI must install Debian's victoria-metrics`);
-if (!hasVictoriaMetrics) console.warn(`skipping VictoriaMetrics tests: ${VM_BIN} not found (apt-get install victoria-metrics)`);
+if (!hasVictoriaMetrics && process.env.CI)
+  throw new Error(`${VM_BIN} is not installed; CI must install Debian's victoria-metrics`);
+if (!hasVictoriaMetrics)
+  console.warn(`skipping VictoriaMetrics tests: ${VM_BIN} not found (apt-get install victoria-metrics)`);
 
 export class VictoriaMetrics {
   readonly url: string;
@@ -41,7 +43,13 @@ export class VictoriaMetrics {
   async resume(): Promise<void> {
     const proc = execa(
       VM_BIN,
-      [`-httpListenAddr=127.0.0.1:${this.#port}`, `-storageDataPath=${path.join(this.#dir, 'data')}`, '-search.latencyOffset=0s', '-search.disableCache', '-loggerLevel=ERROR'],
+      [
+        `-httpListenAddr=127.0.0.1:${this.#port}`,
+        `-storageDataPath=${path.join(this.#dir, 'data')}`,
+        '-search.latencyOffset=0s',
+        '-search.disableCache',
+        '-loggerLevel=ERROR',
+      ],
       { reject: false, stdin: 'ignore' },
     );
     this.#proc = proc;
@@ -74,7 +82,10 @@ export class VictoriaMetrics {
   async timestamps(selector: string): Promise<number[][]> {
     await fetch(`${this.url}/internal/force_flush`);
     const text = await (await fetch(`${this.url}/api/v1/export?match[]=${encodeURIComponent(selector)}`)).text();
-    return text.split('\n').filter((l) => l.trim() !== '').map((l) => (JSON.parse(l) as { timestamps: number[] }).timestamps);
+    return text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => (JSON.parse(l) as { timestamps: number[] }).timestamps);
   }
 
   /** An instant query at `timeS` (default now), after making what was written searchable. */

@@ -65,7 +65,8 @@ subjectKeyIdentifier = hash
 `;
 
 const LEAF_EXT = {
-  server: 'basicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = IP:127.0.0.1\n',
+  server:
+    'basicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = IP:127.0.0.1\n',
   client: 'basicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = clientAuth\n',
 };
 
@@ -80,13 +81,51 @@ export async function makePki(): Promise<TestPki> {
   for (const name of ['ca', 'server', 'client']) {
     openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', f(`${name}.key`));
   }
-  openssl('req', '-x509', '-key', f('ca.key'), '-config', f('ca.cnf'), '-extensions', 'v3_ca', '-days', '1', '-out', f('ca.crt'));
+  openssl(
+    'req',
+    '-x509',
+    '-key',
+    f('ca.key'),
+    '-config',
+    f('ca.cnf'),
+    '-extensions',
+    'v3_ca',
+    '-days',
+    '1',
+    '-out',
+    f('ca.crt'),
+  );
   for (const name of ['server', 'client'] as const) {
     await writeFile(f(`${name}.ext`), LEAF_EXT[name]);
-    openssl('req', '-new', '-key', f(`${name}.key`), '-config', f('ca.cnf'), '-subj', `/CN=pushagent test ${name}`, '-out', f(`${name}.csr`));
     openssl(
-      'x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'),
-      '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', '1', '-extfile', f(`${name}.ext`), '-out', f(`${name}.crt`),
+      'req',
+      '-new',
+      '-key',
+      f(`${name}.key`),
+      '-config',
+      f('ca.cnf'),
+      '-subj',
+      `/CN=pushagent test ${name}`,
+      '-out',
+      f(`${name}.csr`),
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      f(`${name}.csr`),
+      '-CA',
+      f('ca.crt'),
+      '-CAkey',
+      f('ca.key'),
+      '-set_serial',
+      `0x${randomBytes(8).toString('hex')}`,
+      '-days',
+      '1',
+      '-extfile',
+      f(`${name}.ext`),
+      '-out',
+      f(`${name}.crt`),
     );
   }
   return {
@@ -115,15 +154,23 @@ export async function webConfigArg(
   const lines: string[] = [];
   if (opts.tls) {
     if (!opts.pki) throw new Error('webConfigArg: tls needs a pki');
-    lines.push('tls_server_config:', `  cert_file: ${JSON.stringify(opts.pki.serverCert)}`, `  key_file: ${JSON.stringify(opts.pki.serverKey)}`);
+    lines.push(
+      'tls_server_config:',
+      `  cert_file: ${JSON.stringify(opts.pki.serverCert)}`,
+      `  key_file: ${JSON.stringify(opts.pki.serverKey)}`,
+    );
     if (opts.tls === 'mutual') {
-      lines.push('  client_auth_type: RequireAndVerifyClientCert', `  client_ca_file: ${JSON.stringify(opts.pki.caCert)}`);
+      lines.push(
+        '  client_auth_type: RequireAndVerifyClientCert',
+        `  client_ca_file: ${JSON.stringify(opts.pki.caCert)}`,
+      );
     }
     if (opts.maxVersion) lines.push(`  max_version: ${opts.maxVersion}`);
   }
   if (opts.users) {
     lines.push('basic_auth_users:');
-    for (const [user, password] of Object.entries(opts.users)) lines.push(`  ${JSON.stringify(user)}: ${JSON.stringify(bcryptHash(password))}`);
+    for (const [user, password] of Object.entries(opts.users))
+      lines.push(`  ${JSON.stringify(user)}: ${JSON.stringify(bcryptHash(password))}`);
   }
   const file = path.join(dir, `web-config-${randomBytes(4).toString('hex')}.yml`);
   await writeFile(file, `${lines.join('\n')}\n`);

@@ -7,7 +7,12 @@ const values = (families: MetricFamily[]) => Object.fromEntries(families.map((f)
 
 describe('job families', () => {
   it('a success: its time, no failure time; all gauges without labels (the identity adds them)', () => {
-    const families = endFamilies({ startedAtMs: 1_000_000, endedAtMs: 1_002_500, status: 0, expectedIntervalMs: 90_000_000 });
+    const families = endFamilies({
+      startedAtMs: 1_000_000,
+      endedAtMs: 1_002_500,
+      status: 0,
+      expectedIntervalMs: 90_000_000,
+    });
     expect(values(families)).toEqual({
       pushagent_job_running: 0,
       pushagent_job_start_timestamp_seconds: 1000,
@@ -18,12 +23,20 @@ describe('job families', () => {
       pushagent_job_success: 1,
       pushagent_job_last_success_timestamp_seconds: 1002.5,
     });
-    expect(families.every((f) => f.type === 'gauge' && f.help !== '' && f.samples.every((s) => Object.keys(s.labels).length === 0))).toBe(true);
+    expect(
+      families.every(
+        (f) => f.type === 'gauge' && f.help !== '' && f.samples.every((s) => Object.keys(s.labels).length === 0),
+      ),
+    ).toBe(true);
   });
 
   it('a failure: its time, no success time (so a merged push keeps the last one); no interval unless given', () => {
     const v = values(endFamilies({ startedAtMs: 0, endedAtMs: 1000, status: 143, expectedIntervalMs: undefined }));
-    expect(v).toMatchObject({ pushagent_job_success: 0, pushagent_job_exit_code: 143, pushagent_job_last_failure_timestamp_seconds: 1 });
+    expect(v).toMatchObject({
+      pushagent_job_success: 0,
+      pushagent_job_exit_code: 143,
+      pushagent_job_last_failure_timestamp_seconds: 1,
+    });
     expect(v).not.toHaveProperty('pushagent_job_last_success_timestamp_seconds');
     expect(v).not.toHaveProperty('pushagent_job_expected_interval_seconds');
   });

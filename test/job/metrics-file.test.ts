@@ -9,14 +9,28 @@ describe('jobMetrics', () => {
     const r = jobMetrics('# TYPE backup_bytes gauge\nbackup_bytes{volume="a"} 10\nbackup_files 3\n', RESERVED);
     expect(r.dropped).toEqual([]);
     expect(r.families).toEqual([
-      { name: 'backup_bytes', type: 'gauge', help: 'Metric backup_bytes written by a batch job run by pushagent exec.', samples: [{ name: 'backup_bytes', labels: { volume: 'a' }, value: 10 }] },
-      { name: 'backup_files', type: 'untyped', help: 'Metric backup_files written by a batch job run by pushagent exec.', samples: [{ name: 'backup_files', labels: {}, value: 3 }] },
+      {
+        name: 'backup_bytes',
+        type: 'gauge',
+        help: 'Metric backup_bytes written by a batch job run by pushagent exec.',
+        samples: [{ name: 'backup_bytes', labels: { volume: 'a' }, value: 10 }],
+      },
+      {
+        name: 'backup_files',
+        type: 'untyped',
+        help: 'Metric backup_files written by a batch job run by pushagent exec.',
+        samples: [{ name: 'backup_files', labels: {}, value: 3 }],
+      },
     ]);
   });
 
   it('drops each invalid line with its number and keeps the rest; later lines keep their numbers', () => {
     const r = jobMetrics('a 1\nnot a metric\nb 2\na 3\nc{x="1"} 4 5 6\nd 7', RESERVED);
-    expect(r.families.map((f) => [f.name, f.samples.map((s) => s.value)])).toEqual([['a', [1]], ['b', [2]], ['d', [7]]]);
+    expect(r.families.map((f) => [f.name, f.samples.map((s) => s.value)])).toEqual([
+      ['a', [1]],
+      ['b', [2]],
+      ['d', [7]],
+    ]);
     expect(r.dropped).toHaveLength(3);
     expect(r.dropped[0]).toMatch(/^line 2: /);
     expect(r.dropped[1]).toMatch(/^line 4: expected each series once, got a\{\} again \(first on line 1\)/);
@@ -25,7 +39,9 @@ describe('jobMetrics', () => {
 
   it('drops pushagent_ names and samples that set a label of the identity', () => {
     const r = jobMetrics('pushagent_job_success 1\nx{job="other"} 1\nx{env="prod"} 2\nx{ok="y"} 3\n', RESERVED);
-    expect(r.families).toEqual([expect.objectContaining({ name: 'x', samples: [{ name: 'x', labels: { ok: 'y' }, value: 3 }] })]);
+    expect(r.families).toEqual([
+      expect.objectContaining({ name: 'x', samples: [{ name: 'x', labels: { ok: 'y' }, value: 3 }] }),
+    ]);
     expect(r.dropped).toEqual([
       'metric name "pushagent_job_success" is reserved for pushagent\'s own metrics',
       'x: label "job" is reserved: pushagent sets job, instance, check, env itself',

@@ -31,7 +31,15 @@ describe('parseNagiosOutput', () => {
 
   it('keeps a U value as undetermined, with its thresholds, and nagiosFamilies leaves it out', () => {
     const data = perfdata('CRITICAL | rta=Ums;100;200 pl=100%\n');
-    expect(data[0]).toEqual({ label: 'rta', unit: 'seconds', value: undefined, warning: 0.1, critical: 0.2, min: undefined, max: undefined });
+    expect(data[0]).toEqual({
+      label: 'rta',
+      unit: 'seconds',
+      value: undefined,
+      warning: 0.1,
+      critical: 0.2,
+      min: undefined,
+      max: undefined,
+    });
     const names = nagiosFamilies(2, data).map((f) => f.name);
     expect(names).toEqual(['pushagent_nagios_state', 'nagios_perfdata_ratio']);
   });
@@ -45,13 +53,25 @@ describe('parseNagiosOutput', () => {
   });
 
   it('counts 1024 bytes to the KB, as check_disk and check_swap do', () => {
-    expect(perfdata('OK | a=1KB b=1kB c=1MB d=1GB e=1TB f=1B\n').map((d) => d.value)).toEqual([1024, 1024, 1024 ** 2, 1024 ** 3, 1024 ** 4, 1]);
+    expect(perfdata('OK | a=1KB b=1kB c=1MB d=1GB e=1TB f=1B\n').map((d) => d.value)).toEqual([
+      1024,
+      1024,
+      1024 ** 2,
+      1024 ** 3,
+      1024 ** 4,
+      1,
+    ]);
   });
 
   it('pushes plain-number thresholds and drops ranges, which are valid but not one number', () => {
     const [d] = perfdata('OK | procs=79;1:1000;@10:20;0;\n');
     expect(d).toMatchObject({ warning: undefined, critical: undefined, min: 0, max: undefined });
-    expect(perfdata('OK | a=1;~:5;10:;0;1\n')[0]).toMatchObject({ warning: undefined, critical: undefined, min: 0, max: 1 });
+    expect(perfdata('OK | a=1;~:5;10:;0;1\n')[0]).toMatchObject({
+      warning: undefined,
+      critical: undefined,
+      min: 0,
+      max: 1,
+    });
   });
 
   it('names the line of a bad item', () => {
@@ -61,9 +81,14 @@ describe('parseNagiosOutput', () => {
 
 describe('nagiosFamilies', () => {
   it('is the state alone without perfdata, and does not touch its input', () => {
-    const data = Object.freeze(perfdata("OK | load1=0.5;1;2;0\n").map((d) => Object.freeze({ ...d })));
+    const data = Object.freeze(perfdata('OK | load1=0.5;1;2;0\n').map((d) => Object.freeze({ ...d })));
     expect(nagiosFamilies(0, [])).toEqual([
-      { name: 'pushagent_nagios_state', type: 'gauge', help: expect.any(String), samples: [{ name: 'pushagent_nagios_state', labels: {}, value: 0 }] },
+      {
+        name: 'pushagent_nagios_state',
+        type: 'gauge',
+        help: expect.any(String),
+        samples: [{ name: 'pushagent_nagios_state', labels: {}, value: 0 }],
+      },
     ]);
     const families = nagiosFamilies(1, data);
     expect(families.map((f) => [f.name, f.type, f.samples.map((s) => [s.labels, s.value])])).toEqual([

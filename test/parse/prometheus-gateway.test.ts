@@ -34,7 +34,12 @@ describe.skipIf(!hasPushgateway)('parse-prometheus fixtures against the real Pus
     const served = metrics
       .split('\n')
       .filter((line) => line.includes('job="fixture"') && !line.startsWith('push_'))
-      .map((line) => line.replace(/instance="",job="fixture",?/, '').replace(/,?\}/, '}').replace('{}', ''));
+      .map((line) =>
+        line
+          .replace(/instance="",job="fixture",?/, '')
+          .replace(/,?\}/, '}')
+          .replace('{}', ''),
+      );
     return { status: res.status, answer, served };
   }
 
@@ -44,20 +49,27 @@ describe.skipIf(!hasPushgateway)('parse-prometheus fixtures against the real Pus
   });
 
   // Lines expfmt ignores or reads as we now do, sent raw.
-  it.each(['help-and-type-without-text', 'values-as-parsefloat-reads-them', 'type-in-any-case'])('%s: the gateway accepts the raw input too', async (name) => {
-    const r = await push(read(name, 'input.txt'));
-    expect(`${r.status} ${r.answer}`).toBe('200 ');
-  });
-
-  // What Go's ParseFloat reads but expfmt refuses (any p, P or _), and what ParseFloat refuses.
-  it.each(['error-hex-float', 'error-hex-value', 'error-underscore-value', 'error-signed-nan', 'error-infinity-prefix', 'error-comma-decimal'])(
-    '%s: refused by the gateway too',
+  it.each(['help-and-type-without-text', 'values-as-parsefloat-reads-them', 'type-in-any-case'])(
+    '%s: the gateway accepts the raw input too',
     async (name) => {
       const r = await push(read(name, 'input.txt'));
-      expect(r.status).toBe(400);
-      expect(r.answer).toMatch(/^text format parsing error in line \d+: expected float as value/);
+      expect(`${r.status} ${r.answer}`).toBe('200 ');
     },
   );
+
+  // What Go's ParseFloat reads but expfmt refuses (any p, P or _), and what ParseFloat refuses.
+  it.each([
+    'error-hex-float',
+    'error-hex-value',
+    'error-underscore-value',
+    'error-signed-nan',
+    'error-infinity-prefix',
+    'error-comma-decimal',
+  ])('%s: refused by the gateway too', async (name) => {
+    const r = await push(read(name, 'input.txt'));
+    expect(r.status).toBe(400);
+    expect(r.answer).toMatch(/^text format parsing error in line \d+: expected float as value/);
+  });
 
   // Taken (200), and then: a count wrapped or truncated to uint64, a bucket or quantile dropped, a
   // series made up or doubled, or kept as it came, which no histogram can be.
@@ -79,14 +91,19 @@ describe.skipIf(!hasPushgateway)('parse-prometheus fixtures against the real Pus
   });
 
   // Reserved by outputs.ts and the check loader (GATEWAY_METRIC_NAMES): the gateway sets both itself.
-  it.each(['push_time_seconds', 'push_failure_time_seconds'])('%s: taken by the gateway, which serves its own instead', async (name) => {
-    const res = await fetch(`${gw.url}/metrics/job/fixture`, { method: 'PUT', body: `${name} 42\n` });
-    expect(res.status).toBe(200);
-    const served = (await (await fetch(`${gw.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith(`${name}{`) && l.includes('job="fixture"'));
-    await fetch(`${gw.url}/metrics/job/fixture`, { method: 'DELETE' });
-    expect(served).toHaveLength(1);
-    expect(served[0]).not.toMatch(/ 42$/);
-  });
+  it.each(['push_time_seconds', 'push_failure_time_seconds'])(
+    '%s: taken by the gateway, which serves its own instead',
+    async (name) => {
+      const res = await fetch(`${gw.url}/metrics/job/fixture`, { method: 'PUT', body: `${name} 42\n` });
+      expect(res.status).toBe(200);
+      const served = (await (await fetch(`${gw.url}/metrics`)).text())
+        .split('\n')
+        .filter((l) => l.startsWith(`${name}{`) && l.includes('job="fixture"'));
+      await fetch(`${gw.url}/metrics/job/fixture`, { method: 'DELETE' });
+      expect(served).toHaveLength(1);
+      expect(served[0]).not.toMatch(/ 42$/);
+    },
+  );
 
   it.each([
     ['error-histogram-nan-bound', 'request_duration_seconds_bucket', 1],

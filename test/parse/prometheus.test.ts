@@ -37,7 +37,15 @@ describe('parsePrometheusText fixtures', () => {
 
 describe('parsePrometheusText families', () => {
   it('groups a histogram under its base name, keeps full series names and leaves help empty', () => {
-    const text = ['# TYPE rtt_seconds histogram', 'rtt_seconds_bucket{le="1"} 2', 'other 5', 'rtt_seconds_bucket{le="+Inf"} 2', 'rtt_seconds_count 2', 'rtt_seconds_sum 0.5', ''];
+    const text = [
+      '# TYPE rtt_seconds histogram',
+      'rtt_seconds_bucket{le="1"} 2',
+      'other 5',
+      'rtt_seconds_bucket{le="+Inf"} 2',
+      'rtt_seconds_count 2',
+      'rtt_seconds_sum 0.5',
+      '',
+    ];
     const result = parsePrometheusText(text.join('\n'));
     expect(result).toEqual({
       ok: true,

@@ -4,7 +4,9 @@ import { describeKey, groupingKey, groupPath } from '../../src/sinks/grouping-ke
 describe('groupPath', () => {
   it('keeps plain values readable, in the order job, instance, check, then extra labels by name', () => {
     const key = groupingKey('pushagent', 'web01.example.com', 'disk_root', { zone: 'b', datacenter: 'dc-1' });
-    expect(groupPath(key)).toBe('/metrics/job/pushagent/instance/web01.example.com/check/disk_root/datacenter/dc-1/zone/b');
+    expect(groupPath(key)).toBe(
+      '/metrics/job/pushagent/instance/web01.example.com/check/disk_root/datacenter/dc-1/zone/b',
+    );
   });
 
   it.each([
@@ -25,10 +27,14 @@ describe('groupPath', () => {
   });
 
   it('encodes the job and instance the same way', () => {
-    expect(groupPath(groupingKey('a/b', 'host name', 'c', {}))).toBe('/metrics/job@base64/YS9i/instance@base64/aG9zdCBuYW1l/check/c');
+    expect(groupPath(groupingKey('a/b', 'host name', 'c', {}))).toBe(
+      '/metrics/job@base64/YS9i/instance@base64/aG9zdCBuYW1l/check/c',
+    );
   });
 
   it('describes a key for comments and logs', () => {
-    expect(describeKey(groupingKey('j', 'h', 'c', { q: 'say "hi"' }))).toBe('job="j",instance="h",check="c",q="say \\"hi\\""');
+    expect(describeKey(groupingKey('j', 'h', 'c', { q: 'say "hi"' }))).toBe(
+      'job="j",instance="h",check="c",q="say \\"hi\\""',
+    );
   });
 });

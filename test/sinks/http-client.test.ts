@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HttpClient, MAX_BODY_BYTES, TimedOut } from '../../src/sinks/http-client.js';
 
 /** A server answering each request with `answer` (or holding it when `answer` returns undefined). */
-async function server(answer: (res: ServerResponse) => void): Promise<{ url: string; connections: () => number; srv: Server }> {
+async function server(
+  answer: (res: ServerResponse) => void,
+): Promise<{ url: string; connections: () => number; srv: Server }> {
   let connections = 0;
   const srv = createServer((req, res) => {
     req.resume();
@@ -32,8 +34,11 @@ describe('HttpClient', () => {
     const s = await server((res) => res.end('ok'));
     open.push(s.srv);
     const http = await client();
-    for (let i = 0; i < 3; i += 1) expect(await http.request(`${s.url}/a`, 'PUT', {}, 'x 1\n', 2000)).toMatchObject({ status: 200, text: 'ok' });
-    const all = await Promise.all(Array.from({ length: 4 }, () => http.request(`${s.url}/b`, 'PUT', {}, 'x 1\n', 2000)));
+    for (let i = 0; i < 3; i += 1)
+      expect(await http.request(`${s.url}/a`, 'PUT', {}, 'x 1\n', 2000)).toMatchObject({ status: 200, text: 'ok' });
+    const all = await Promise.all(
+      Array.from({ length: 4 }, () => http.request(`${s.url}/b`, 'PUT', {}, 'x 1\n', 2000)),
+    );
     expect(all.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(s.connections()).toBe(1);
     await http.close();
@@ -58,7 +63,9 @@ describe('HttpClient', () => {
     const slow = await server((res) => setTimeout(() => res.end('late'), 150));
     open.push(cut.srv, slow.srv);
     const http = await client();
-    await expect(http.request(`${cut.url}/x`, 'GET', {}, undefined, 2000)).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await expect(http.request(`${cut.url}/x`, 'GET', {}, undefined, 2000)).rejects.toMatchObject({
+      code: 'ECONNRESET',
+    });
     const pending = http.request(`${slow.url}/y`, 'GET', {}, undefined, 2000);
     await http.close();
     expect(await pending).toMatchObject({ status: 200, text: 'late', truncated: false });
@@ -97,7 +104,9 @@ describe('HttpClient', () => {
     const s = await server((res) => setTimeout(() => res.end('ok'), 300));
     open.push(s.srv);
     const http = await client(1);
-    const all = await Promise.allSettled(Array.from({ length: 8 }, () => http.request(`${s.url}/q`, 'PUT', {}, 'x 1\n', 1000)));
+    const all = await Promise.allSettled(
+      Array.from({ length: 8 }, () => http.request(`${s.url}/q`, 'PUT', {}, 'x 1\n', 1000)),
+    );
     expect(all.map((r) => (r.status === 'fulfilled' ? r.value.status : String(r.reason)))).toEqual(Array(8).fill(200));
     expect(s.connections()).toBe(1);
     await http.close();

@@ -22,7 +22,13 @@ describe('PushQueue', () => {
     let down = true;
     const gw = scripted(() => (down ? { ok: false, retryable: true, error: 'ECONNREFUSED' } : { ok: true }));
     const events: string[] = [];
-    const q = new PushQueue({ send: gw.send, baseBackoffMs: 20, maxBackoffMs: 40, random: () => 0.5, events: { down: () => events.push('down'), up: (n) => events.push(`up after ${n}`) } });
+    const q = new PushQueue({
+      send: gw.send,
+      baseBackoffMs: 20,
+      maxBackoffMs: 40,
+      random: () => 0.5,
+      events: { down: () => events.push('down'), up: (n) => events.push(`up after ${n}`) },
+    });
     q.enqueue(key('a'), put('a1'));
     await new Promise((r) => setTimeout(r, 60));
     for (let i = 2; i <= 50; i++) q.enqueue(key('a'), put(`a${i}`));

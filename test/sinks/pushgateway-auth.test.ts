@@ -49,7 +49,11 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
 
   it('username + password: pushed and stored; exit 0', async () => {
     const cwd = await workdir({
-      'pushagent.config.yaml': config(gw.url, ['  auth:', `    username: ${USER}`, `    password: ${JSON.stringify(PASSWORD)}`]),
+      'pushagent.config.yaml': config(gw.url, [
+        '  auth:',
+        `    username: ${USER}`,
+        `    password: ${JSON.stringify(PASSWORD)}`,
+      ]),
       ...check('basic_pw', 11),
     });
     const r = await runCli(['once'], { cwd });
@@ -71,7 +75,11 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
 
   it('username + password_file (its trailing newline is not part of the password): stored; exit 0', async () => {
     const cwd = await workdir({
-      'pushagent.config.yaml': config(gw.url, ['  auth:', `    username: ${USER}`, '    password_file: secrets/pgw-password']),
+      'pushagent.config.yaml': config(gw.url, [
+        '  auth:',
+        `    username: ${USER}`,
+        '    password_file: secrets/pgw-password',
+      ]),
       'secrets/pgw-password': `${PASSWORD}\n`,
       ...check('basic_file', 12),
     });
@@ -99,7 +107,9 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
     });
     const r = await runCli(['once'], { cwd });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain(`push failed: push to ${gw.url}/metrics/job/pushagent/instance/test-host/check/basic_wrong failed: HTTP 401`);
+    expect(r.stderr).toContain(
+      `push failed: push to ${gw.url}/metrics/job/pushagent/instance/test-host/check/basic_wrong failed: HTTP 401`,
+    );
     expect(r.stderr).not.toContain('not-the-password');
     expect(await gw.group('basic_wrong')).toBeUndefined();
   });
@@ -122,9 +132,13 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
     expect(await stored(gw, 'basic_url')).toBe('17');
   });
 
-  it('a password_file relative to the config file\'s folder, run from elsewhere with -c: stored; exit 0', async () => {
+  it("a password_file relative to the config file's folder, run from elsewhere with -c: stored; exit 0", async () => {
     const cwd = await workdir({
-      'etc/pushagent.config.yaml': config(gw.url, ['  auth:', `    username: ${USER}`, '    password_file: secrets/pgw-password']),
+      'etc/pushagent.config.yaml': config(gw.url, [
+        '  auth:',
+        `    username: ${USER}`,
+        '    password_file: secrets/pgw-password',
+      ]),
       'etc/secrets/pgw-password': `${PASSWORD}\n`,
       ...Object.fromEntries(Object.entries(check('basic_rel', 18)).map(([f, t]) => [`etc/${f}`, t])),
     });
@@ -136,7 +150,11 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
 
   it('a missing password_file is exit 3 naming the file; nothing runs or is pushed', async () => {
     const cwd = await workdir({
-      'pushagent.config.yaml': config(gw.url, ['  auth:', `    username: ${USER}`, '    password_file: nope/pgw-password']),
+      'pushagent.config.yaml': config(gw.url, [
+        '  auth:',
+        `    username: ${USER}`,
+        '    password_file: nope/pgw-password',
+      ]),
       ...check('basic_missing', 16),
     });
     const r = await runCli(['once'], { cwd });
@@ -144,7 +162,9 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
     expect(r.stderr).toContain('nope/pgw-password');
     expect(r.stderr).toContain('auth.password_file');
     // Found at load, located at the key's value, resolved against the config file's folder.
-    expect(r.stderr).toContain('pushagent.config.yaml:6:20: pushgateway.auth.password_file: cannot read nope/pgw-password: no such file\n');
+    expect(r.stderr).toContain(
+      'pushagent.config.yaml:6:20: pushgateway.auth.password_file: cannot read nope/pgw-password: no such file\n',
+    );
     expect(r.stderr).not.toMatch(/^(ok|FAIL)\s/m);
     expect(await gw.group('basic_missing')).toBeUndefined();
   });
@@ -178,7 +198,9 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway serving https', () 
     const cwd = await workdir({ 'pushagent.config.yaml': config(gw.url), ...check('tls_untrusted', 22) });
     const r = await runCli(['once'], { cwd });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/push failed: push to https:\/\/127\.0\.0\.1:\d+\/metrics\/job\/pushagent\/\S+ failed: .*certificate/);
+    expect(r.stderr).toMatch(
+      /push failed: push to https:\/\/127\.0\.0\.1:\d+\/metrics\/job\/pushagent\/\S+ failed: .*certificate/,
+    );
     expect(await gw.group('tls_untrusted')).toBeUndefined();
   });
 
@@ -201,7 +223,9 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway serving https', () 
     const r = await runCli(['once'], { cwd });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('nope/ca.crt');
-    expect(r.stderr).toContain('pushagent.config.yaml:5:14: pushgateway.tls.ca_file: cannot read nope/ca.crt: no such file\n');
+    expect(r.stderr).toContain(
+      'pushagent.config.yaml:5:14: pushgateway.tls.ca_file: cannot read nope/ca.crt: no such file\n',
+    );
     expect(await gw.group('tls_missing')).toBeUndefined();
   });
 });
@@ -238,9 +262,14 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway requiring client ce
     expect(await stored(gw, 'mtls_ok')).toBe('31');
   });
 
-  it('ca_file, cert_file and key_file relative to the config file\'s folder, run from elsewhere with -c: stored; exit 0', async () => {
+  it("ca_file, cert_file and key_file relative to the config file's folder, run from elsewhere with -c: stored; exit 0", async () => {
     const cwd = await workdir({
-      'etc/pushagent.config.yaml': config(gw.url, ['  tls:', '    ca_file: tls/ca.crt', '    cert_file: tls/client.crt', '    key_file: tls/client.key']),
+      'etc/pushagent.config.yaml': config(gw.url, [
+        '  tls:',
+        '    ca_file: tls/ca.crt',
+        '    cert_file: tls/client.crt',
+        '    key_file: tls/client.key',
+      ]),
       'etc/tls/ca.crt': pki.caPem,
       'etc/tls/client.crt': pki.clientCertPem,
       'etc/tls/client.key': pki.clientKeyPem,
@@ -278,7 +307,9 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway requiring client ce
     });
     const r = await runCli(['once'], { cwd });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/push failed: push to https:\/\/127\.0\.0\.1:\d+\/metrics\/job\/pushagent\/\S+\/check\/mtls_nocert failed: /);
+    expect(r.stderr).toMatch(
+      /push failed: push to https:\/\/127\.0\.0\.1:\d+\/metrics\/job\/pushagent\/\S+\/check\/mtls_nocert failed: /,
+    );
     expect(r.stderr).toMatch(
       /check\/mtls_nocert failed: .+ \(the gateway may require a client certificate: set tls\.cert_file and tls\.key_file\)$/m,
     );
@@ -291,11 +322,15 @@ describe.skipIf(skip)('pushgateway.tls against a TLS 1.2 Pushgateway requiring c
   let gw: Pushgateway;
   beforeAll(async () => {
     pki = await makePki();
-    gw = await Pushgateway.start(undefined, [await webConfigArg(pki.dir, { pki, tls: 'mutual', maxVersion: 'TLS12' })], {
-      ca: pki.caPem,
-      cert: pki.clientCertPem,
-      key: pki.clientKeyPem,
-    });
+    gw = await Pushgateway.start(
+      undefined,
+      [await webConfigArg(pki.dir, { pki, tls: 'mutual', maxVersion: 'TLS12' })],
+      {
+        ca: pki.caPem,
+        cert: pki.clientCertPem,
+        key: pki.clientKeyPem,
+      },
+    );
   });
   afterAll(async () => {
     await gw?.stop();
@@ -328,7 +363,10 @@ describe('pushgateway.auth bearer tokens and credentials in the URL, seen by a r
       expect(r.stderr).toMatch(/^ok\s+bearer_inline /m);
       expect(r.exitCode).toBe(0);
       expect(rec.requests).toHaveLength(1);
-      expect(rec.requests[0]).toMatchObject({ method: 'PUT', url: '/metrics/job/pushagent/instance/test-host/check/bearer_inline' });
+      expect(rec.requests[0]).toMatchObject({
+        method: 'PUT',
+        url: '/metrics/job/pushagent/instance/test-host/check/bearer_inline',
+      });
       expect(rec.requests[0]?.headers.authorization).toBe('Bearer tok-inline.123');
       expect(rec.requests[0]?.body).toContain('\nbearer_inline_value 41\n');
     } finally {
@@ -364,7 +402,9 @@ describe('pushgateway.auth bearer tokens and credentials in the URL, seen by a r
       expect(r.stderr).not.toContain('w0rd');
       expect(rec.requests).toHaveLength(1);
       expect(rec.requests[0]?.url).toBe('/metrics/job/pushagent/instance/test-host/check/url_basic');
-      expect(rec.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from('pgw@ops:p:ss@w0rd').toString('base64')}`);
+      expect(rec.requests[0]?.headers.authorization).toBe(
+        `Basic ${Buffer.from('pgw@ops:p:ss@w0rd').toString('base64')}`,
+      );
     } finally {
       await rec.close();
     }
@@ -380,7 +420,9 @@ describe('pushgateway.auth bearer tokens and credentials in the URL, seen by a r
       });
       const r = await runCli(['validate'], { cwd });
       expect(r.exitCode).toBe(3);
-      expect(r.stderr).toBe('pushagent.config.yaml:2:8: pushgateway.url: credentials in the URL and an auth section: use one\n1 problem found\n');
+      expect(r.stderr).toBe(
+        'pushagent.config.yaml:2:8: pushgateway.url: credentials in the URL and an auth section: use one\n1 problem found\n',
+      );
       const once = await runCli(['once'], { cwd });
       expect(once.exitCode).toBe(3);
       expect(rec.requests).toHaveLength(0);
@@ -389,7 +431,7 @@ describe('pushgateway.auth bearer tokens and credentials in the URL, seen by a r
     }
   });
 
-  it('bearer_token_file relative to the config file\'s folder, run from elsewhere with -c; exit 0', async () => {
+  it("bearer_token_file relative to the config file's folder, run from elsewhere with -c; exit 0", async () => {
     const rec = await startRecorder({ status: 200, body: '' });
     try {
       const cwd = await workdir({
@@ -415,7 +457,9 @@ describe('pushgateway.auth bearer tokens and credentials in the URL, seen by a r
       expect(r.exitCode).toBe(2);
       expect(rec.requests).toHaveLength(1);
       const shown = rec.url.replace('http://', 'http://***:***@');
-      expect(r.stderr).toContain(`push failed: push to ${shown}/metrics/job/pushagent/instance/test-host/check/url_creds failed: HTTP 500: internal trouble`);
+      expect(r.stderr).toContain(
+        `push failed: push to ${shown}/metrics/job/pushagent/instance/test-host/check/url_creds failed: HTTP 500: internal trouble`,
+      );
       expect(r.stderr).not.toContain('s3cr3t-in-url');
       expect(r.stderr).not.toContain('pgwuser');
       expect(r.stdout).not.toContain('s3cr3t-in-url');

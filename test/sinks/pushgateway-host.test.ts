@@ -25,17 +25,44 @@ const hasPromtool = (() => {
 })();
 
 const ID: Identity = { job: 'pushagent', instance: 'web01', labels: { dc: 'fra' } };
-const config = (url: string): PushgatewayConfig => ({ url: [url], job: 'pushagent', timeout: 2000, method: 'put', max_backoff: 1000, grouping: 'host' });
+const config = (url: string): PushgatewayConfig => ({
+  url: [url],
+  job: 'pushagent',
+  timeout: 2000,
+  method: 'put',
+  max_backoff: 1000,
+  grouping: 'host',
+});
 const log = createLogger({ level: 'error', json: false, write: () => {} });
-const ctxOf = (mode: 'once' | 'run', tickMs = 1000) => ({ mode, dryRun: false, stdout: () => {}, log, stats: new AgentStats('0.0.0'), version: '0.0.0', tickMs: () => tickMs });
+const ctxOf = (mode: 'once' | 'run', tickMs = 1000) => ({
+  mode,
+  dryRun: false,
+  stdout: () => {},
+  log,
+  stats: new AgentStats('0.0.0'),
+  version: '0.0.0',
+  tickMs: () => tickMs,
+});
 
-const gauge = (name: string, value: number, help = 'A value.'): MetricFamily => ({ name, type: 'gauge', help, samples: [{ name, labels: {}, value }] });
-const health = (success: boolean) => healthFamilies({ success, durationSeconds: 0.01, exitCode: success ? 0 : 1, timedOut: false }, {});
-const report = (check: string | undefined, families: MetricFamily[]): Report => ({ identity: ID, check, families, timeMs: Date.now() });
+const gauge = (name: string, value: number, help = 'A value.'): MetricFamily => ({
+  name,
+  type: 'gauge',
+  help,
+  samples: [{ name, labels: {}, value }],
+});
+const health = (success: boolean) =>
+  healthFamilies({ success, durationSeconds: 0.01, exitCode: success ? 0 : 1, timedOut: false }, {});
+const report = (check: string | undefined, families: MetricFamily[]): Report => ({
+  identity: ID,
+  check,
+  families,
+  timeMs: Date.now(),
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The value of `name`'s sample labelled check=`check` in `group`. */
-const valueOf = (group: StoredGroup | undefined, name: string, check: string) => family(group, name)?.metrics.find((m) => m.labels.check === check)?.value;
+const valueOf = (group: StoredGroup | undefined, name: string, check: string) =>
+  family(group, name)?.metrics.find((m) => m.labels.check === check)?.value;
 
 describe.skipIf(!hasPushgateway)('PushgatewaySink, grouping: host', () => {
   const open: (() => Promise<unknown>)[] = [];
@@ -54,7 +81,7 @@ describe.skipIf(!hasPushgateway)('PushgatewaySink, grouping: host', () => {
     return { gw, proxy, sink: sink!, hostGroups, puts };
   };
 
-  it('stores one group per host: every check\'s series labelled check=…, same-named families merged, the agent\'s metrics beside them; promtool accepts the body', async () => {
+  it("stores one group per host: every check's series labelled check=…, same-named families merged, the agent's metrics beside them; promtool accepts the body", async () => {
     const { sink, hostGroups, puts } = await setup();
     await Promise.all([
       sink.write(report('disk', [gauge('fs_used_ratio', 0.5), ...health(true)])),
@@ -68,14 +95,24 @@ describe.skipIf(!hasPushgateway)('PushgatewaySink, grouping: host', () => {
     expect(valueOf(g, 'fs_used_ratio', 'disk')).toBe('0.5');
     expect(valueOf(g, 'fs_used_ratio', 'home')).toBe('0.25');
     expect(valueOf(g, 'load15', 'load')).toBe('1.5');
-    expect(family(g, 'pushagent_check_success')?.metrics.map((m) => m.labels.check).sort()).toEqual(['disk', 'home', 'load']);
+    expect(
+      family(g, 'pushagent_check_success')
+        ?.metrics.map((m) => m.labels.check)
+        .sort(),
+    ).toEqual(['disk', 'home', 'load']);
     expect(family(g, 'pushagent_build_info')?.metrics).toHaveLength(1);
     // The four writes share one PUT.
     expect(puts()).toHaveLength(1);
     const body = puts()[0]!.body;
     expect(body.match(/^# TYPE fs_used_ratio gauge$/gm)).toHaveLength(1);
     if (hasPromtool) {
-      expect(execFileSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] })).toBe('');
+      expect(
+        execFileSync('promtool', ['check', 'metrics'], {
+          input: body,
+          encoding: 'utf8',
+          stdio: ['pipe', 'pipe', 'pipe'],
+        }),
+      ).toBe('');
     }
   });
 
@@ -116,13 +153,21 @@ describe.skipIf(!hasPushgateway)('PushgatewaySink, grouping: host', () => {
     expect(family(g, 'pushagent_check_success')?.metrics.map((m) => m.labels.check)).toEqual(['disk']);
   });
 
-  it('purge deletes the per-check groups of the other mode and keeps the host\'s; keeping nothing (`delete`) deletes it too', async () => {
+  it("purge deletes the per-check groups of the other mode and keeps the host's; keeping nothing (`delete`) deletes it too", async () => {
     const { gw, sink, hostGroups } = await setup();
-    await fetch(`${gw.url}/metrics/job/pushagent/instance/web01/check/disk/dc/fra`, { method: 'PUT', body: 'old_value 1\n' });
-    await fetch(`${gw.url}/metrics/job/pushagent/instance/elsewhere/check/disk`, { method: 'PUT', body: 'old_value 1\n' });
+    await fetch(`${gw.url}/metrics/job/pushagent/instance/web01/check/disk/dc/fra`, {
+      method: 'PUT',
+      body: 'old_value 1\n',
+    });
+    await fetch(`${gw.url}/metrics/job/pushagent/instance/elsewhere/check/disk`, {
+      method: 'PUT',
+      body: 'old_value 1\n',
+    });
     await sink.write(report('disk', [gauge('disk_used_ratio', 0.5), ...health(true)]));
     const purged = await sink.purge(ID, { checks: ['disk'], agent: true });
-    expect(purged).toEqual([{ target: sink.target, ok: true, subject: 'job="pushagent",instance="web01",check="disk",dc="fra"' }]);
+    expect(purged).toEqual([
+      { target: sink.target, ok: true, subject: 'job="pushagent",instance="web01",check="disk",dc="fra"' },
+    ]);
     expect((await hostGroups()).map((g) => g.labels)).toEqual([{ job: 'pushagent', instance: 'web01', dc: 'fra' }]);
 
     const deleted = await sink.purge(ID, { checks: [], agent: false });
@@ -140,7 +185,10 @@ describe.skipIf(!hasPushgateway)('PushgatewaySink, grouping: host', () => {
     await sleep(300);
     expect(puts()).toHaveLength(0);
     expect(await sink.close(2000)).toBe(true);
-    expect(await Promise.all(written)).toEqual([{ target: sink.target, ok: true }, { target: sink.target, ok: true }]);
+    expect(await Promise.all(written)).toEqual([
+      { target: sink.target, ok: true },
+      { target: sink.target, ok: true },
+    ]);
     expect(puts()).toHaveLength(1);
     const [g] = await hostGroups();
     expect(valueOf(g, 'disk_used_ratio', 'disk')).toBe('0.5');

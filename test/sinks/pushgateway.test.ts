@@ -20,16 +20,26 @@ const gateway = (url: string[], extra: Partial<PushgatewayConfig> = {}): Pushgat
   ...extra,
 });
 
-const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const basic = (user: string, password: string): string =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const KEY = groupingKey('pushagent', 'web01', 'disk', {});
 const BODY = '# HELP disk_value Disk.\n# TYPE disk_value gauge\ndisk_value 1\n';
 const REPORT: Report = {
   identity: { job: 'pushagent', instance: 'web01', labels: {} },
   check: 'disk',
-  families: [{ name: 'disk_value', type: 'gauge', help: 'Disk.', samples: [{ name: 'disk_value', labels: {}, value: 1 }] }],
+  families: [
+    { name: 'disk_value', type: 'gauge', help: 'Disk.', samples: [{ name: 'disk_value', labels: {}, value: 1 }] },
+  ],
   timeMs: 0,
 };
-const ctx = { mode: 'once', dryRun: false, stdout: () => {}, log: createLogger({ level: 'error', json: false, write: () => {} }), stats: new AgentStats('0.0.0'), version: '0.0.0' } as const;
+const ctx = {
+  mode: 'once',
+  dryRun: false,
+  stdout: () => {},
+  log: createLogger({ level: 'error', json: false, write: () => {} }),
+  stats: new AgentStats('0.0.0'),
+  version: '0.0.0',
+} as const;
 
 describe('PushgatewaySink', () => {
   const open: { close(): Promise<void> }[] = [];
@@ -49,7 +59,7 @@ describe('PushgatewaySink', () => {
     for (const o of open.splice(0).reverse()) await o.close();
   });
 
-  it('credentials in a URL are that URL\'s basic auth, percent-decoded; the other URL sends none', async () => {
+  it("credentials in a URL are that URL's basic auth, percent-decoded; the other URL sends none", async () => {
     const [withCreds, plain] = [await recorder(), await recorder()];
     // An encoded @ in the user, an encoded colon and an UNENCODED @ in the password (URL parsing
     // ends the userinfo at the last @), and UTF-8.
@@ -61,7 +71,11 @@ describe('PushgatewaySink', () => {
       { target: `${plain.url}/`, ok: true },
     ]);
     expect(withCreds.requests).toHaveLength(1);
-    expect(withCreds.requests[0]).toMatchObject({ method: 'PUT', url: '/metrics/job/pushagent/instance/web01/check/disk', body: BODY });
+    expect(withCreds.requests[0]).toMatchObject({
+      method: 'PUT',
+      url: '/metrics/job/pushagent/instance/web01/check/disk',
+      body: BODY,
+    });
     expect(withCreds.requests[0]?.headers.authorization).toBe(basic('pgw@ops', 'p:ss@w0rd ✓'));
     expect(withCreds.requests[0]?.headers.host).toBe(withCreds.url.replace('http://', ''));
     expect(plain.requests).toHaveLength(1);
@@ -108,13 +122,17 @@ describe('PushgatewaySink', () => {
     const s = await sink(gateway(['http://127.0.0.1:1']));
     const outcome = await s.send(KEY, { method: 'DELETE' });
     expect(outcome).toMatchObject({ ok: false, retryable: true });
-    expect(!outcome.ok && outcome.error).toMatch(/^delete of http:\/\/127\.0\.0\.1:1\/metrics\/job\/pushagent\/instance\/web01\/check\/disk failed: ECONNREFUSED/);
+    expect(!outcome.ok && outcome.error).toMatch(
+      /^delete of http:\/\/127\.0\.0\.1:1\/metrics\/job\/pushagent\/instance\/web01\/check\/disk failed: ECONNREFUSED/,
+    );
   });
 
   it('listing the groups: "list groups at URL failed", for a refusal and for an answer that is not JSON', async () => {
     const refusing = await recorder(401, 'Unauthorized\n');
     const s = await sink(gateway([refusing.url]));
-    await expect(s.listGroups()).rejects.toThrow(`list groups at ${refusing.url}/api/v1/metrics failed: HTTP 401: Unauthorized`);
+    await expect(s.listGroups()).rejects.toThrow(
+      `list groups at ${refusing.url}/api/v1/metrics failed: HTTP 401: Unauthorized`,
+    );
     expect(refusing.requests[0]).toMatchObject({ method: 'GET', url: '/api/v1/metrics' });
     const garbled = await recorder(200, '<html>');
     const s2 = await sink(gateway([garbled.url]));

@@ -25,25 +25,82 @@ describe('WriteRequest encoding', () => {
     const long = 'ü'.repeat(3000); // past the writer's first buffer, and multi-byte
     const ascii = 'x'.repeat(20_000); // a message length of three varint bytes
     const bytes = encodeWriteRequest([
-      { labels: [['__name__', 'a'], ['job', 'j'], ['x', long]], samples: [{ value: 1.5, timestampMs: 1_796_000_000_123 }, { value: -0, timestampMs: 1_796_000_001_000 }] },
-      { labels: [['__name__', 'b']], samples: [{ value: NaN, timestampMs: 5, stale: true }, { value: NaN, timestampMs: 6 }, { value: Infinity, timestampMs: 7 }] },
-      { labels: [['__name__', 'c'], ['y', ascii]], samples: [{ value: 3, timestampMs: 2 ** 53 - 1 }] },
+      {
+        labels: [
+          ['__name__', 'a'],
+          ['job', 'j'],
+          ['x', long],
+        ],
+        samples: [
+          { value: 1.5, timestampMs: 1_796_000_000_123 },
+          { value: -0, timestampMs: 1_796_000_001_000 },
+        ],
+      },
+      {
+        labels: [['__name__', 'b']],
+        samples: [
+          { value: NaN, timestampMs: 5, stale: true },
+          { value: NaN, timestampMs: 6 },
+          { value: Infinity, timestampMs: 7 },
+        ],
+      },
+      {
+        labels: [
+          ['__name__', 'c'],
+          ['y', ascii],
+        ],
+        samples: [{ value: 3, timestampMs: 2 ** 53 - 1 }],
+      },
     ]);
     const decoded = decodeWriteRequest(bytes);
-    expect(decoded.map((s) => s.labels)).toEqual([[['__name__', 'a'], ['job', 'j'], ['x', long]], [['__name__', 'b']], [['__name__', 'c'], ['y', ascii]]]);
+    expect(decoded.map((s) => s.labels)).toEqual([
+      [
+        ['__name__', 'a'],
+        ['job', 'j'],
+        ['x', long],
+      ],
+      [['__name__', 'b']],
+      [
+        ['__name__', 'c'],
+        ['y', ascii],
+      ],
+    ]);
     expect(decoded[2]!.samples.map((s) => [s.value, s.timestampMs])).toEqual([[3, 2 ** 53 - 1]]);
-    expect(decoded[0]!.samples.map((s) => [s.value, s.timestampMs])).toEqual([[1.5, 1_796_000_000_123], [-0, 1_796_000_001_000]]);
-    expect(decoded[1]!.samples.map((s) => [s.bits, s.timestampMs])).toEqual([[STALE_BITS, 5], ['7ff8000000000000', 6], ['7ff0000000000000', 7]]);
+    expect(decoded[0]!.samples.map((s) => [s.value, s.timestampMs])).toEqual([
+      [1.5, 1_796_000_000_123],
+      [-0, 1_796_000_001_000],
+    ]);
+    expect(decoded[1]!.samples.map((s) => [s.bits, s.timestampMs])).toEqual([
+      [STALE_BITS, 5],
+      ['7ff8000000000000', 6],
+      ['7ff0000000000000', 7],
+    ]);
   });
 
   it('a report becomes series with job, instance, check and the configured labels, sorted by name, without empty values', () => {
     const series = seriesOf({
       identity: { job: 'pushagent', instance: 'web01', labels: { dc: 'fra', zone: '' } },
       check: 'disk',
-      families: [{ name: 'disk_free_bytes', type: 'gauge', help: 'h', samples: [{ name: 'disk_free_bytes', labels: { mount: '/', b: '' }, value: 3 }] }],
+      families: [
+        {
+          name: 'disk_free_bytes',
+          type: 'gauge',
+          help: 'h',
+          samples: [{ name: 'disk_free_bytes', labels: { mount: '/', b: '' }, value: 3 }],
+        },
+      ],
       timeMs: 1,
     });
-    expect(series.map((s) => s.labels)).toEqual([[['__name__', 'disk_free_bytes'], ['check', 'disk'], ['dc', 'fra'], ['instance', 'web01'], ['job', 'pushagent'], ['mount', '/']]]);
+    expect(series.map((s) => s.labels)).toEqual([
+      [
+        ['__name__', 'disk_free_bytes'],
+        ['check', 'disk'],
+        ['dc', 'fra'],
+        ['instance', 'web01'],
+        ['job', 'pushagent'],
+        ['mount', '/'],
+      ],
+    ]);
   });
 
   it('a batch holds each series once, its samples in time order', () => {
@@ -53,7 +110,10 @@ describe('WriteRequest encoding', () => {
       { labels: [['__name__', 'b']], sample: { value: 9, timestampMs: 5 } },
       { labels: l, sample: { value: 1, timestampMs: 10 } },
     ]);
-    expect(batch.map((s) => [s.labels[0]![1], s.samples.map((x) => x.timestampMs)])).toEqual([['a', [10, 20]], ['b', [5]]]);
+    expect(batch.map((s) => [s.labels[0]![1], s.samples.map((x) => x.timestampMs)])).toEqual([
+      ['a', [10, 20]],
+      ['b', [5]],
+    ]);
   });
 
   it('Retry-After: seconds or an HTTP date, at most an hour', () => {
@@ -66,7 +126,8 @@ describe('WriteRequest encoding', () => {
 });
 
 /** Every (series, timestamp) of a write, for telling batches apart. */
-const points = (w: CapturedWrite): string[] => w.series.flatMap((s) => s.samples.map((x) => `${seriesName(s)}@${x.timestampMs}`));
+const points = (w: CapturedWrite): string[] =>
+  w.series.flatMap((s) => s.samples.map((x) => `${seriesName(s)}@${x.timestampMs}`));
 
 describe('remote_write against a capture server', () => {
   const open: { close(): Promise<void> }[] = [];
@@ -83,7 +144,8 @@ describe('remote_write against a capture server', () => {
     open.push(c);
     return c;
   };
-  const config = (url: string, extra = '') => `remote_write:\n  - url: ${url}\n    headers: {X-Scope-OrgID: tenant-1}\n${extra}`;
+  const config = (url: string, extra = '') =>
+    `remote_write:\n  - url: ${url}\n    headers: {X-Scope-OrgID: tenant-1}\n${extra}`;
 
   it('once: one request with the exact headers, every check in it, labels sorted', async () => {
     const rw = await capture(() => ({ status: 204 }));
@@ -113,9 +175,12 @@ describe('remote_write against a capture server', () => {
     });
   });
 
-  it('once: a refusal is exit 2 with the URL, the status and the receiver\'s reason', async () => {
+  it("once: a refusal is exit 2 with the URL, the status and the receiver's reason", async () => {
     const rw = await capture(() => ({ status: 400, body: 'out of bounds\n' }));
-    const dir = await workdir({ 'pushagent.config.yaml': config(rw.url), 'checks/a.yaml': 'name: a\ncommand: echo 7\nmetric: {name: a_value}\n' });
+    const dir = await workdir({
+      'pushagent.config.yaml': config(rw.url),
+      'checks/a.yaml': 'name: a\ncommand: echo 7\nmetric: {name: a_value}\n',
+    });
     const r = await runCli(['once'], { cwd: dir });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`push failed: write to ${rw.url} failed: HTTP 400: out of bounds`);
@@ -123,7 +188,10 @@ describe('remote_write against a capture server', () => {
 
   it('--dry-run shows the series a receiver would get, readable, and sends nothing', async () => {
     const rw = await capture(() => ({ status: 204 }));
-    const dir = await workdir({ 'pushagent.config.yaml': config(rw.url), 'checks/a.yaml': 'name: a\ncommand: echo 7\nmetric: {name: a_value}\n' });
+    const dir = await workdir({
+      'pushagent.config.yaml': config(rw.url),
+      'checks/a.yaml': 'name: a\ncommand: echo 7\nmetric: {name: a_value}\n',
+    });
     const r = await runCli(['once', '--dry-run'], { cwd: dir });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^# remote_write ${rw.url}: check "a", 5 series at \\d+ ms$`, 'm'));
@@ -133,7 +201,10 @@ describe('remote_write against a capture server', () => {
 
   it('run: a 400 drops that batch for good (logged once); later runs still arrive', async () => {
     const rw = await capture((n) => (n === 0 ? { status: 400, body: 'bad batch' } : { status: 204 }));
-    const dir = await workdir({ 'pushagent.config.yaml': config(rw.url), 'checks/a.yaml': 'name: a\ncommand: echo 7\nmetric: {name: a_value}\ninterval: 500ms\n' });
+    const dir = await workdir({
+      'pushagent.config.yaml': config(rw.url),
+      'checks/a.yaml': 'name: a\ncommand: echo 7\nmetric: {name: a_value}\ninterval: 500ms\n',
+    });
     const agent = Agent.start([], { cwd: dir });
     agents.push(agent);
     await waitUntil(() => rw.writes.length >= 4, 10_000);
@@ -150,7 +221,10 @@ describe('remote_write against a capture server', () => {
       at.push(Date.now());
       return n === 0 ? { status: 500 } : n === 1 ? { status: 429, retryAfter: '1' } : { status: 204 };
     });
-    const dir = await workdir({ 'pushagent.config.yaml': config(rw.url), 'checks/a.yaml': 'name: a\ncommand: echo 7\nmetric: {name: a_value}\ninterval: 1s\n' });
+    const dir = await workdir({
+      'pushagent.config.yaml': config(rw.url),
+      'checks/a.yaml': 'name: a\ncommand: echo 7\nmetric: {name: a_value}\ninterval: 1s\n',
+    });
     const agent = Agent.start([], { cwd: dir });
     agents.push(agent);
     await waitUntil(() => rw.writes.length >= 3, 10_000);
@@ -160,27 +234,41 @@ describe('remote_write against a capture server', () => {
     expect(rw.writes.slice(0, 3).map((w) => w.status)).toEqual([500, 429, 204]);
   });
 
-  it('run: a series that disappears gets the stale marker at the next run\'s time; a stop ends every series', async () => {
+  it("run: a series that disappears gets the stale marker at the next run's time; a stop ends every series", async () => {
     const rw = await capture(() => ({ status: 204 }));
     const dir = await workdir({
       'pushagent.config.yaml': config(rw.url),
-      'checks/a.yaml': 'name: a\ncommand: "test -f flag && echo \'gone_value 1\'; echo \'kept_value 2\'"\ninterval: 500ms\n',
+      'checks/a.yaml':
+        "name: a\ncommand: \"test -f flag && echo 'gone_value 1'; echo 'kept_value 2'\"\ninterval: 500ms\n",
       'checks/flag': '',
     });
     const agent = Agent.start([], { cwd: dir });
     agents.push(agent);
     const all = () => rw.writes.flatMap((w) => w.series);
-    const gone = (s: { labels: [string, string][] }) => s.labels.some(([n, v]) => n === '__name__' && v === 'gone_value');
+    const gone = (s: { labels: [string, string][] }) =>
+      s.labels.some(([n, v]) => n === '__name__' && v === 'gone_value');
     await waitUntil(() => all().some(gone), 10_000);
     await rm(path.join(dir, 'checks', 'flag'));
-    const stale = await waitUntil(() => all().filter(gone).flatMap((s) => s.samples).find((x) => x.bits === STALE_BITS), 10_000);
+    const stale = await waitUntil(
+      () =>
+        all()
+          .filter(gone)
+          .flatMap((s) => s.samples)
+          .find((x) => x.bits === STALE_BITS),
+      10_000,
+    );
     expect(stale).toBeDefined();
     // The marker's time is a run's start: the kept series has a sample at exactly that time.
     const kept = all().filter((s) => s.labels.some(([n, v]) => n === '__name__' && v === 'kept_value'));
     expect(kept.flatMap((s) => s.samples.map((x) => x.timestampMs))).toContain(stale!.timestampMs);
     // The series stays ended: no value after the marker.
     await new Promise((r) => setTimeout(r, 1200));
-    expect(all().filter(gone).flatMap((s) => s.samples).filter((x) => x.timestampMs > stale!.timestampMs)).toEqual([]);
+    expect(
+      all()
+        .filter(gone)
+        .flatMap((s) => s.samples)
+        .filter((x) => x.timestampMs > stale!.timestampMs),
+    ).toEqual([]);
 
     agent.signal('SIGTERM');
     expect(await agent.exitCode()).toBe(0);
@@ -190,26 +278,37 @@ describe('remote_write against a capture server', () => {
     // value for one timestamp (the agent's last report and the stop's markers may share a millisecond).
     for (const s of last.series.filter((x) => x.samples.at(-1)?.bits === STALE_BITS)) {
       const marker = s.samples.at(-1)!.timestampMs;
-      const before = rw.writes.flatMap((w) => w.series).filter((x) => seriesName(x) === seriesName(s)).flatMap((x) => x.samples).filter((x) => x.bits !== STALE_BITS);
+      const before = rw.writes
+        .flatMap((w) => w.series)
+        .filter((x) => seriesName(x) === seriesName(s))
+        .flatMap((x) => x.samples)
+        .filter((x) => x.bits !== STALE_BITS);
       expect(before.filter((x) => x.timestampMs >= marker)).toEqual([]);
     }
-    expect(ended).toEqual(expect.arrayContaining([
-      `__name__=kept_value,check=a,instance=${FQDN},job=pushagent`,
-      `__name__=pushagent_check_success,check=a,instance=${FQDN},job=pushagent`,
-      `__name__=pushagent_build_info,instance=${FQDN},job=pushagent,version=${VERSION}`,
-    ]));
+    expect(ended).toEqual(
+      expect.arrayContaining([
+        `__name__=kept_value,check=a,instance=${FQDN},job=pushagent`,
+        `__name__=pushagent_check_success,check=a,instance=${FQDN},job=pushagent`,
+        `__name__=pushagent_build_info,instance=${FQDN},job=pushagent,version=${VERSION}`,
+      ]),
+    );
   });
 
   it('refuses headers pushagent sets itself, and credentials both in the URL and in auth', async () => {
     const dir = await workdir({
-      'pushagent.config.yaml': 'remote_write:\n  - url: http://u:p@127.0.0.1:1/api/v1/write\n    auth: {username: a, password: b}\n    headers: {Content-Type: text/plain}\n',
+      'pushagent.config.yaml':
+        'remote_write:\n  - url: http://u:p@127.0.0.1:1/api/v1/write\n    auth: {username: a, password: b}\n    headers: {Content-Type: text/plain}\n',
       'checks/.keep': '',
     });
     await writeFile(path.join(dir, 'checks', 'a.yaml'), 'name: a\ncommand: echo 1\nmetric: {name: a_value}\n');
     const r = await runCli(['validate'], { cwd: dir });
     expect(r.exitCode).toBe(3);
-    expect(r.stderr).toContain('pushagent.config.yaml:2:10: remote_write.0.url: credentials in the URL and an auth section: use one');
-    expect(r.stderr).toContain('pushagent.config.yaml:4:29: remote_write.0.headers.Content-Type: header "Content-Type" is set by pushagent itself');
+    expect(r.stderr).toContain(
+      'pushagent.config.yaml:2:10: remote_write.0.url: credentials in the URL and an auth section: use one',
+    );
+    expect(r.stderr).toContain(
+      'pushagent.config.yaml:4:29: remote_write.0.headers.Content-Type: header "Content-Type" is set by pushagent itself',
+    );
     expect(r.stderr).not.toContain('u:p@');
   });
 });

@@ -13,12 +13,32 @@ describe('textfile, batch jobs', () => {
     const report = {
       identity: { job: 'backup', instance: undefined, labels: { env: 'prod' } },
       check: undefined,
-      families: [{ name: 'pushagent_job_success', type: 'gauge' as const, help: 'h', samples: [{ name: 'pushagent_job_success', labels: {}, value: 0 }] }],
+      families: [
+        {
+          name: 'pushagent_job_success',
+          type: 'gauge' as const,
+          help: 'h',
+          samples: [{ name: 'pushagent_job_success', labels: {}, value: 0 }],
+        },
+      ],
       timeMs: 0,
       merge: true,
       batchJob: true,
     };
-    const kept = [{ name: 'pushagent_job_last_success_timestamp_seconds', type: 'gauge' as const, help: 'h', samples: [{ name: 'pushagent_job_last_success_timestamp_seconds', labels: { batch_job: 'backup', env: 'prod' }, value: 5 }] }];
+    const kept = [
+      {
+        name: 'pushagent_job_last_success_timestamp_seconds',
+        type: 'gauge' as const,
+        help: 'h',
+        samples: [
+          {
+            name: 'pushagent_job_last_success_timestamp_seconds',
+            labels: { batch_job: 'backup', env: 'prod' },
+            value: 5,
+          },
+        ],
+      },
+    ];
     expect(fileText(report, kept)).toBe(
       '# pushagent: job="backup"\n' +
         '# HELP pushagent_job_last_success_timestamp_seconds h\n# TYPE pushagent_job_last_success_timestamp_seconds gauge\n' +
