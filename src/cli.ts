@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { CommandIo } from './commands/io.js';
 import { enableCompileCache } from './compile-cache.js';
-import { parseDuration } from './config/duration.js';
+import { parseDuration } from './common/duration.js';
 
 // First, so that what loads next (commander, then the verb's code) comes from the cache.
 enableCompileCache(process.env);

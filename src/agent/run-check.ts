@@ -7,7 +7,7 @@ import { kindNamed } from '../checks/registry.js';
 import type { Collected } from '../checks/kind.js';
 import type { ProcessTable } from '../checks/process.js';
 import type { CheckDef } from '../config/check-def.js';
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../common/duration.js';
 import { withLabels } from '../metrics/labels.js';
 import type { MetricFamily } from '../metrics/types.js';
 

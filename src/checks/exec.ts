@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as z from 'zod';
 import { describeValue } from '../errors.js';
 import { CHECK_METRIC_NAME_RE, GATEWAY_METRIC_NAMES, OWN_PREFIX } from '../metrics/names.js';
-import { nonEmptyString } from '../config/fields.js';
+import { nonEmptyString } from '../common/fields.js';
 import type { CheckKind, Collected, KindProblem } from './kind.js';
 import { runProcess, type ProcessOutcome } from './process.js';
 import { describeExit } from './exit-codes.js';

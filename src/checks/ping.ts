@@ -6,8 +6,8 @@
  */
 import * as z from 'zod';
 import { describeValue } from '../errors.js';
-import { duration, nonEmptyString } from '../config/fields.js';
-import { formatDuration } from '../config/duration.js';
+import { duration, nonEmptyString } from '../common/fields.js';
+import { formatDuration } from '../common/duration.js';
 import type { MetricFamily, Sample } from '../metrics/types.js';
 import { readPingRun, type PingSummary } from '../parse/ping.js';
 import type { CheckKind, Collected, CollectContext, KindProblem } from './kind.js';

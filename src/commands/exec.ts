@@ -10,7 +10,7 @@ import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { deliver } from '../agent/deliver.js';
 import { agentSchema } from '../config/agent-schema.js';
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../common/duration.js';
 import { GROUPING_LABELS, load, type AgentConfig } from '../config/load.js';
 import { fileErrorReason } from '../errors.js';
 import { resolveInstance } from '../host.js';

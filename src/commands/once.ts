@@ -7,7 +7,7 @@ import { deliver, reportOf } from '../agent/deliver.js';
 import { limited } from '../agent/limit.js';
 import { runCheck, type CheckResult } from '../agent/run-check.js';
 import { ProcessTable } from '../checks/process.js';
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../common/duration.js';
 import { GROUPING_LABELS } from '../config/load.js';
 import { resolveInstance } from '../host.js';
 import { createLogger } from '../log.js';

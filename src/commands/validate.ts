@@ -1,5 +1,5 @@
 /** `pushagent validate`: every problem as `file:line:col: message` (exit 3), or a table of the checks. */
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../common/duration.js';
 import { displayPath } from '../config/load.js';
 import { EXIT, type CommandIo } from './io.js';
 import { loadOrReport } from './load-or-report.js';

@@ -1,8 +1,8 @@
 /** The configuration file (`pushagent.config.yaml`, `-c FILE`): one zod schema, strict. */
 import * as z from 'zod';
 import { describeValue } from '../errors.js';
-import { duration, labels, nonEmptyString, scalarText } from './fields.js';
-import { gatewayUrlProblem, urlCredentials } from './gateway-url.js';
+import { duration, labels, nonEmptyString, scalarText } from '../common/fields.js';
+import { gatewayUrlProblem, urlCredentials } from '../common/gateway-url.js';
 
 const url = nonEmptyString.superRefine((u, ctx) => {
   const problem = gatewayUrlProblem(u);

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import type { CheckKind } from '../checks/kind.js';
 import { describeValue } from '../errors.js';
 import { CHECK_NAME_RE } from '../metrics/names.js';
-import { duration, labels } from './fields.js';
+import { duration, labels } from '../common/fields.js';
 
 /** A schedule that opts in to splay runs at most this long after each of its times. */
 export const CRON_SPLAY_CAP_MS = 60_000;

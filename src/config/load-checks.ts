@@ -7,7 +7,7 @@ import { KINDS } from '../checks/registry.js';
 import type { CheckKind, DeclaredMetric, KindProblem } from '../checks/kind.js';
 import type { CheckDef, Schedule } from './check-def.js';
 import { checkSchemaOf, commonShape, CRON_SPLAY_CAP_MS, shortestCronGapMs } from './check-schema.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../common/duration.js';
 import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
 import { readTextFile } from './text-file.js';
 import { dataOf, locate, parseYaml, type YamlPath, type YamlSource } from './yaml-source.js';

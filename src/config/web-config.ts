@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createSecureContext } from 'node:tls';
 import * as z from 'zod';
 import { describeValue, fileErrorReason, type Problem } from '../errors.js';
-import { duration, nonEmptyString } from './fields.js';
+import { duration, nonEmptyString } from '../common/fields.js';
 import { issueMessage, issuesToProblems, schemaKeys } from './issues.js';
 import { locate, parseYaml } from './yaml-source.js';
 

@@ -8,8 +8,8 @@
  * the URL requested, and shown as `***`.
  */
 import type { PushgatewayConfig } from '../config/agent-schema.js';
-import { formatDuration } from '../config/duration.js';
-import { urlCredentials } from '../config/gateway-url.js';
+import { formatDuration } from '../common/duration.js';
+import { urlCredentials } from '../common/gateway-url.js';
 import { PushError, type PushAction } from '../errors.js';
 import { serialize } from '../expose/text.js';
 import { redactSecrets } from '../log.js';

@@ -9,7 +9,7 @@
  */
 import { compress } from 'snappyjs';
 import type { RemoteWriteConfig } from '../config/agent-schema.js';
-import { urlCredentials } from '../config/gateway-url.js';
+import { urlCredentials } from '../common/gateway-url.js';
 import { PushError } from '../errors.js';
 import { redactSecrets } from '../log.js';
 import type { MetricFamily } from '../metrics/types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gatewayUrlProblem, maskUserinfo, urlCredentials } from '../../src/config/gateway-url.js';
+import { gatewayUrlProblem, maskUserinfo, urlCredentials } from '../../src/common/gateway-url.js';
 
 /** Every secret the URLs below hold: none may appear in what is shown. */
 const SECRETS = /alice|S3CR|123|T0KEN|s3cr3t/;

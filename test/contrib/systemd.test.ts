@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseDuration } from '../../src/config/duration.js';
+import { parseDuration } from '../../src/common/duration.js';
 import { CLI, REPO } from '../helpers/cli.js';
 
 const ANALYZE = 'systemd-analyze';

@@ -1,6 +1,6 @@
 /**
  * Credentials written into a gateway URL (`http://user:pass@host:9091`). HTTP clients differ in
- * what they do with them (undici dropped them without a word), so the sink sends them as basic
+ * what they do with them (some drop them without a word), so the sink sends them as basic
  * auth itself and requests the URL without them.
  */
 
