@@ -6,7 +6,7 @@
  * a poisoned batch cannot block the queue. The backlog is bounded: past `capacity` the oldest go,
  * and samples older than `maxAgeMs` are dropped rather than sent. Every sample is counted by outcome.
  */
-import { backoffMs, type SendOutcome } from './backoff.js';
+import { backoffMs, IdleWaiters, type SendOutcome } from './backoff.js';
 
 export interface QueuedSample<S> {
   /** When it was measured (samples past max_age are dropped). */
@@ -43,7 +43,7 @@ export class HistoryQueue<S> {
   #inflight: readonly QueuedSample<S>[] | undefined;
   #failures = 0;
   #timer: NodeJS.Timeout | undefined;
-  #idle: (() => void)[] = [];
+  readonly #idle = new IdleWaiters();
   #closed = false;
 
   constructor(o: HistoryQueueOptions<S>) {
@@ -68,15 +68,8 @@ export class HistoryQueue<S> {
   }
 
   /** Resolves true once nothing waits or is in flight, or false at the deadline. */
-  async flush(timeoutMs: number): Promise<boolean> {
-    if (this.size === 0) return true;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.#idle.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+  flush(timeoutMs: number): Promise<boolean> {
+    return this.#idle.wait(this.size === 0, timeoutMs);
   }
 
   /** Nothing more is sent; what waits is dropped (not counted: the process is going). */
@@ -95,7 +88,7 @@ export class HistoryQueue<S> {
     if (this.#closed || this.#inflight || this.#timer) return;
     const batch = this.#take();
     if (batch.length === 0) {
-      if (this.size === 0) this.#idle.splice(0).forEach((resolve) => resolve());
+      if (this.size === 0) this.#idle.notify();
       return;
     }
     this.#inflight = batch;

@@ -5,7 +5,7 @@
  * other refusals are reported and dropped. Each gateway has its own queue: one down never delays
  * another.
  */
-import { backoffMs, type SendOutcome } from './backoff.js';
+import { backoffMs, IdleWaiters, type SendOutcome } from './backoff.js';
 import { describeKey, type GroupingKey } from './grouping-key.js';
 
 export type Op = { readonly method: 'PUT' | 'POST'; readonly body: string } | { readonly method: 'DELETE' };
@@ -51,7 +51,7 @@ export class PushQueue {
   #failures = 0;
   #retryAt = 0;
   #timer: NodeJS.Timeout | undefined;
-  #idle: (() => void)[] = [];
+  readonly #idle = new IdleWaiters();
   #closed = false;
 
   constructor(opts: QueueOptions) {
@@ -78,15 +78,8 @@ export class PushQueue {
   }
 
   /** Resolves true once nothing is waiting or in flight, or false at the deadline. */
-  async flush(timeoutMs: number): Promise<boolean> {
-    if (this.size === 0) return true;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.#idle.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+  flush(timeoutMs: number): Promise<boolean> {
+    return this.#idle.wait(this.size === 0, timeoutMs);
   }
 
   /** Drops whatever is still waiting; nothing more is sent. */
@@ -114,7 +107,7 @@ export class PushQueue {
       this.#inflight.add(id);
       void this.#attempt(id, entry);
     }
-    if (this.size === 0) this.#idle.splice(0).forEach((resolve) => resolve());
+    if (this.size === 0) this.#idle.notify();
   }
 
   async #attempt(id: string, entry: Entry): Promise<void> {
