@@ -17,13 +17,9 @@
 // would), and batched per process (one queue of the sink's HistoryQueue for all hosts, up to 2,000
 // samples a request, what the receiver can take when the simulator is not the bound). The process
 // shares 64 connections among its hosts.
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import {
-  ROOT,
+  bundleSrc,
   cpuSeconds,
   freePort,
   quantile,
@@ -39,40 +35,21 @@ const INTERVAL_MS = 15_000;
 const CHECKS = ['cpu', 'memory', 'disk', 'net', 'load', 'ntp', 'smart', 'raid'];
 const CONNECTIONS = 64;
 
-async function loadSrc() {
-  const dir = tempDir('fleet');
-  const entry = path.join(dir, 'entry.ts');
-  const src = (f) => JSON.stringify(path.join(ROOT, 'src', f));
-  writeFileSync(
-    entry,
-    [
-      `export { Scheduler } from ${src('agent/scheduler.ts')};`,
-      `export { phaseMs } from ${src('agent/splay.ts')};`,
-      `export { PushgatewaySink } from ${src('sinks/pushgateway.ts')};`,
-      `export { RemoteWriteSink, seriesOf, batchSeries } from ${src('sinks/remote-write.ts')};`,
-      `export { HistoryQueue } from ${src('sinks/history-queue.ts')};`,
-      `export { encodeWriteRequest } from ${src('sinks/remote-write-proto.ts')};`,
-      `export { compress } from 'snappyjs';`,
-      `export { HttpClient } from ${src('sinks/http-client.ts')};`,
-      `export { healthFamilies } from ${src('metrics/health.ts')};`,
-      `export { AgentStats } from ${src('metrics/agent-stats.ts')};`,
-      `export { createLogger } from ${src('log.ts')};`,
-    ].join('\n'),
-  );
-  const r = await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20.18',
-    write: false,
-    logLevel: 'warning',
-    nodePaths: [path.join(ROOT, 'node_modules')],
-    banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" },
-  });
-  const out = path.join(dir, 'entry.mjs');
-  writeFileSync(out, r.outputFiles[0].text);
-  return import(pathToFileURL(out).href);
+function loadSrc() {
+  return bundleSrc('fleet', [
+    [['Scheduler'], 'agent/scheduler.ts'],
+    [['phaseMs'], 'agent/splay.ts'],
+    [['PushgatewaySink'], 'sinks/pushgateway.ts'],
+    [['RemoteWriteSink', 'batchSeries'], 'sinks/remote-write.ts'],
+    [['seriesOf'], 'sinks/remote-write-series.ts'],
+    [['HistoryQueue'], 'sinks/history-queue.ts'],
+    [['encodeWriteRequest'], 'sinks/remote-write-proto.ts'],
+    [['compress'], 'snappyjs'],
+    [['HttpClient'], 'sinks/http-client.ts'],
+    [['healthFamilies'], 'metrics/health.ts'],
+    [['AgentStats'], 'metrics/agent-stats.ts'],
+    [['createLogger'], 'log.ts'],
+  ]);
 }
 
 async function startVictoria() {

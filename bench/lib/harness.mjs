@@ -1,11 +1,12 @@
 // What every benchmark shares: Pushgateways on loopback, /proc readings, statistics, temporary
 // folders, and cleanup of everything started here (by pid, never by name).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The CLI under test: ours, or another build's (PUSHAGENT_CLI=/path/to/dist/cli.js) to compare. */
@@ -149,4 +150,30 @@ export const spread = (st, f) => `${f(st.median)} (${f(st.min)} – ${f(st.max)}
 export function have(cmd, args = ['--version']) {
   const r = spawnSync(cmd, args, { stdio: 'ignore' });
   return !r.error;
+}
+
+/**
+ * pushagent's own modules, bundled from src/ by esbuild as the CLI is, for a benchmark that drives
+ * them directly. `exports`: [names, path under src/ or a package name] pairs.
+ */
+export async function bundleSrc(prefix, exports) {
+  const dir = tempDir(prefix);
+  const entry = path.join(dir, 'entry.ts');
+  const from = (f) => JSON.stringify(f.endsWith('.ts') ? path.join(ROOT, 'src', f) : f);
+  writeFileSync(entry, exports.map(([names, f]) => `export { ${names.join(', ')} } from ${from(f)};`).join('\n'));
+  const r = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.18',
+    write: false,
+    logLevel: 'warning',
+    nodePaths: [path.join(ROOT, 'node_modules')],
+    // undici is CommonJS: the bundle needs a require, as the CLI's build gives it.
+    banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" },
+  });
+  const out = path.join(dir, 'entry.mjs');
+  writeFileSync(out, r.outputFiles[0].text);
+  return import(pathToFileURL(out).href);
 }

@@ -9,37 +9,15 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import { ROOT, freePort, have, sleep, startGateway, stats, target, tempDir, track } from './harness.mjs';
+import { bundleSrc, freePort, have, sleep, startGateway, stats, target, tempDir, track } from './harness.mjs';
 
-async function loadSrc() {
-  const dir = tempDir('outputs');
-  const entry = path.join(dir, 'entry.ts');
-  writeFileSync(
-    entry,
-    [
-      `export { encodeWriteRequest } from ${JSON.stringify(path.join(ROOT, 'src/sinks/remote-write-proto.ts'))};`,
-      `export { HttpClient } from ${JSON.stringify(path.join(ROOT, 'src/sinks/http-client.ts'))};`,
-      `export { serialize } from ${JSON.stringify(path.join(ROOT, 'src/expose/text.ts'))};`,
-      `export { compress } from 'snappyjs';`,
-    ].join('\n'),
-  );
-  const r = await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20.18',
-    write: false,
-    logLevel: 'warning',
-    nodePaths: [path.join(ROOT, 'node_modules')],
-    // undici is CommonJS: the bundle needs a require, as the CLI's build gives it.
-    banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" },
-  });
-  const out = path.join(dir, 'entry.mjs');
-  writeFileSync(out, r.outputFiles[0].text);
-  return import(pathToFileURL(out).href);
+function loadSrc() {
+  return bundleSrc('outputs', [
+    [['encodeWriteRequest'], 'sinks/remote-write-proto.ts'],
+    [['HttpClient'], 'sinks/http-client.ts'],
+    [['serialize'], 'expose/text.ts'],
+    [['compress'], 'snappyjs'],
+  ]);
 }
 
 async function waitHttp(url, ms = 15_000) {
