@@ -317,7 +317,7 @@ describe.skipIf(!hasPushgateway)('delete', () => {
 });
 
 describe('run: splay', () => {
-  it('two checks of the same interval start at their own phases (±50 ms), the same after a restart', async () => {
+  it('two checks of the same interval start at their own phases (median within 50 ms), the same after a restart', async () => {
     const instance = 'splay-test.example.com';
     const expected = { alpha: phaseMs(instance, 'alpha', 1000), beta: phaseMs(instance, 'beta', 1000) };
     // The two phases are far enough apart for the test to tell them from aligned slots and from each other.
@@ -348,8 +348,16 @@ describe('run: splay', () => {
           .slice(before[name])
           .map((t) => (((t - expected[name]) % 1000) + 1000) % 1000);
         expect(offsets.length, `${name} ran`).toBeGreaterThanOrEqual(3);
+        // The time is taken by `date` inside the check's shell, so a spawn on a loaded machine adds
+        // to it (60 ms seen once in CI): the median within 50 ms, every start within 140 ms, still
+        // short of the other check's phase (over 150 ms away) and of an aligned slot.
+        const sorted = [...offsets].sort((x, y) => x - y);
+        expect(
+          sorted[sorted.length >> 1],
+          `${name}: median start past its phase ${expected[name]} ms`,
+        ).toBeLessThanOrEqual(50);
         for (const o of offsets)
-          expect(o, `${name}: a start ${o} ms past its phase ${expected[name]} ms`).toBeLessThanOrEqual(50);
+          expect(o, `${name}: a start ${o} ms past its phase ${expected[name]} ms`).toBeLessThanOrEqual(140);
       }
     }
   });
