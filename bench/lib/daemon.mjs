@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, cpuSeconds, rssMiB, sleep, tempDir, track } from './harness.mjs';
+import { CLI, anonMiB, cpuSeconds, rssMiB, sleep, tempDir, track } from './harness.mjs';
 
 /**
  * @param {object} o
@@ -16,7 +16,7 @@ import { CLI, cpuSeconds, rssMiB, sleep, tempDir, track } from './harness.mjs';
  * @param {number} o.warmupS      seconds before the first sample
  * @param {number} o.seconds      measured seconds
  * @param {number} [o.windowS]    a sample every windowS seconds (default 10)
- * @param {() => unknown} [o.during] called before each window, the agent stopped (SIGSTOP) meanwhile
+ * @param {(agent: { pid: number }) => unknown} [o.during] before each window, the agent stopped (SIGSTOP) meanwhile
  * @param {number} [o.settleMs]  after `during`, wait this long before the window starts (default 500)
  * @param {number} [o.intervalMs] the checks' interval: the agent is stopped just after a slot
  * @returns windows [{ a, b }] of samples { t, wall, cpu, rss, lines }, runs (per-run log lines after warm-up), problems
@@ -78,7 +78,11 @@ export async function daemonSession(o) {
   measuring = true;
   const windowS = o.windowS ?? 10;
   const rssTrail = [];
-  const rssTimer = setInterval(() => rssTrail.push(rssMiB(agent.pid)), 1000);
+  const anonTrail = [];
+  const rssTimer = setInterval(() => {
+    rssTrail.push(rssMiB(agent.pid));
+    anonTrail.push(anonMiB(agent.pid));
+  }, 1000);
   const started = performance.now() / 1000;
   const windows = [];
   for (let w = 1; w * windowS <= o.seconds + 1e-9; w += 1) {
@@ -90,7 +94,7 @@ export async function daemonSession(o) {
       if (o.intervalMs) await wait(o.intervalMs - (Date.now() % o.intervalMs) + Math.min(50, o.intervalMs / 4));
       agent.kill('SIGSTOP');
       try {
-        await o.during();
+        await o.during({ pid: agent.pid });
       } finally {
         agent.kill('SIGCONT');
       }
@@ -108,5 +112,13 @@ export async function daemonSession(o) {
   const { code } = await exited;
   clearTimeout(killer);
   const all = windows.flatMap((w) => [w.a, w.b]);
-  return { windows, runs, problems, exitCode: code, rssTrail, rssMax: Math.max(...rssTrail, ...all.map((x) => x.rss)) };
+  return {
+    windows,
+    runs,
+    problems,
+    exitCode: code,
+    rssTrail,
+    anonTrail,
+    rssMax: Math.max(...rssTrail, ...all.map((x) => x.rss)),
+  };
 }

@@ -1,0 +1,72 @@
+// The floor of the exec lateness with splay: a bare Node process of the agent's size starts the
+// same commands at the same phases as the agent would (one timer per check, n × interval + phase),
+// through execa with the options of src/checks/process.ts, and nothing else: no parsing, no push,
+// no log. A Node process starts a child by forking itself and waits until the child has exec'd, so
+// each start holds the event loop for the fork; when two phases fall close together the second
+// waits. Prints lateness quantiles (ms) and CPU per run (process + reaped children, ms).
+//
+// Usage: node bare-splay.mjs <phasesJson> <intervalMs> <warmupS> <seconds> <anonMiB>
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { execa } from 'execa';
+
+const [phasesFile, intervalArg, warmupArg, secondsArg, anonArg] = process.argv.slice(2);
+const phases = JSON.parse(readFileSync(phasesFile, 'utf8'));
+const interval = Number(intervalArg);
+const warmupEnd = Date.now() + Number(warmupArg) * 1000;
+const end = warmupEnd + Number(secondsArg) * 1000;
+const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** Anonymous resident memory in MiB (RssAnon), what fork copies page tables for. */
+function anon() {
+  return Number(/RssAnon:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
+}
+
+function cpuSeconds() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
+}
+
+// Pad to the agent's anonymous memory (RssAnon) with touched memory, kept alive to the end.
+const pad = [];
+while (anon() < Number(anonArg) - 1) pad.push(Buffer.alloc(1 << 20, 1));
+
+const lateness = [];
+let runs = 0;
+let cpuAtWarmup;
+const run = () =>
+  execa('true', [], {
+    env: { LC_ALL: 'C' },
+    stdin: 'ignore',
+    detached: true,
+    encoding: 'buffer',
+    maxBuffer: 1 << 20,
+    stripFinalNewline: false,
+    reject: false,
+    forceKillAfterDelay: false,
+  });
+
+/** Arms the timer of the check with `phase` for its next slot after now; stops at the end. */
+function arm(phase) {
+  const now = Date.now();
+  const slot = Math.floor((now - phase) / interval) * interval + interval + phase;
+  if (slot >= end) return;
+  setTimeout(() => {
+    const late = Date.now() - slot;
+    if (slot >= warmupEnd) {
+      cpuAtWarmup ??= cpuSeconds();
+      lateness.push(late);
+      runs += 1;
+    }
+    void run().then(() => arm(phase));
+  }, slot - now);
+}
+for (const phase of phases) arm(phase);
+await new Promise((resolve) => setTimeout(resolve, end - Date.now() + 2000));
+const cpu = cpuSeconds() - (cpuAtWarmup ?? cpuSeconds());
+lateness.sort((a, b) => a - b);
+const q = (p) => lateness[Math.min(lateness.length - 1, Math.floor(p * lateness.length))];
+console.log(
+  JSON.stringify({ runs, p50: q(0.5), p99: q(0.99), max: lateness.at(-1), cpuPerRunMs: (1000 * cpu) / runs }),
+);
