@@ -26,6 +26,19 @@ describe('PushError says what was attempted', () => {
     expect(e.cause).toBe(cause);
     expect('cause' in new PushError(url, 500, 'x')).toBe(false);
   });
+
+  it('a textfile\'s file or folder: "write of FILE failed", "delete of FILE failed", "cannot list DIR"', () => {
+    const file = '/var/lib/node_exporter/pushagent_x.prom';
+    expect(new PushError(file, undefined, 'no such file', { action: 'write file' }).message).toBe(
+      `write of ${file} failed: no such file`,
+    );
+    expect(new PushError(file, undefined, 'permission denied', { action: 'delete' }).message).toBe(
+      `delete of ${file} failed: permission denied`,
+    );
+    expect(new PushError('/var/lib/x', undefined, 'no such file', { action: 'list files' }).message).toBe(
+      'cannot list /var/lib/x: no such file',
+    );
+  });
 });
 
 describe('fileErrorReason', () => {
