@@ -47,14 +47,18 @@ export class ConfigError extends PushagentError {
 }
 
 /**
- * What a user is told of an error pushagent understands: a ConfigError's problems one per line
- * (`file:line:col: message`), another PushagentError's message; undefined for anything else (a bug,
- * rethrown by the caller). `validate`, `once`, `run` (at start and on reload) all print these lines.
+ * Tells a user of an error pushagent understands, a line at a time through `say`: a ConfigError's
+ * problems (`file:line:col: message`), then with `count` how many (`2 problems found`); another
+ * PushagentError's message. Anything else is a bug: rethrown. Returns how many lines it said before
+ * the count. The one wording of `validate`, `once`, `delete`, `exec` (stderr, with the count) and of
+ * `run` at start and on reload (a log line each).
  */
-export function userLines(err: unknown): string[] | undefined {
-  if (err instanceof ConfigError) return err.problems.map(formatProblem);
-  if (err instanceof PushagentError) return [err.message];
-  return undefined;
+export function tellUser(err: unknown, say: (line: string) => void, opts: { count?: boolean } = {}): number {
+  if (!(err instanceof PushagentError)) throw err;
+  const lines = err instanceof ConfigError ? err.problems.map(formatProblem) : [err.message];
+  lines.forEach((line) => say(line));
+  if (opts.count && err instanceof ConfigError) say(`${lines.length} problem${lines.length === 1 ? '' : 's'} found`);
+  return lines.length;
 }
 
 export class InstanceError extends PushagentError {
