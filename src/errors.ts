@@ -47,14 +47,18 @@ export class ConfigError extends PushagentError {
 }
 
 /**
- * What a user is told of an error pushagent understands: a ConfigError's problems one per line
- * (`file:line:col: message`), another PushagentError's message; undefined for anything else (a bug,
- * rethrown by the caller). `validate`, `once`, `run` (at start and on reload) all print these lines.
+ * Tells a user of an error pushagent understands, a line at a time through `say`: a ConfigError's
+ * problems (`file:line:col: message`), then with `count` how many (`2 problems found`); another
+ * PushagentError's message. Anything else is a bug: rethrown. Returns how many lines it said before
+ * the count. The one wording of `validate`, `once`, `delete`, `exec` (stderr, with the count) and of
+ * `run` at start and on reload (a log line each).
  */
-export function userLines(err: unknown): string[] | undefined {
-  if (err instanceof ConfigError) return err.problems.map(formatProblem);
-  if (err instanceof PushagentError) return [err.message];
-  return undefined;
+export function tellUser(err: unknown, say: (line: string) => void, opts: { count?: boolean } = {}): number {
+  if (!(err instanceof PushagentError)) throw err;
+  const lines = err instanceof ConfigError ? err.problems.map(formatProblem) : [err.message];
+  lines.forEach((line) => say(line));
+  if (opts.count && err instanceof ConfigError) say(`${lines.length} problem${lines.length === 1 ? '' : 's'} found`);
+  return lines.length;
 }
 
 export class InstanceError extends PushagentError {
@@ -63,13 +67,30 @@ export class InstanceError extends PushagentError {
   }
 }
 
-/** What was being attempted when a gateway refused or could not be reached. */
-export type PushAction = 'push' | 'delete' | 'list groups' | 'write';
+/** What was being attempted when a destination refused, could not be reached or written. */
+export type PushAction = 'push' | 'delete' | 'list groups' | 'write' | 'write file' | 'list files';
 
-/** A gateway refused a push (or a delete, or the listing of its groups) or could not be reached. */
+/** How each attempt reads in a message, `where` being the URL, file or folder. */
+const ATTEMPTS: Readonly<Record<PushAction, (where: string) => string>> = {
+  push: (where) => `push to ${where} failed`,
+  delete: (where) => `delete of ${where} failed`,
+  'list groups': (where) => `list groups at ${where} failed`,
+  write: (where) => `write to ${where} failed`,
+  'write file': (where) => `write of ${where} failed`,
+  'list files': (where) => `cannot list ${where}`,
+};
+
+/**
+ * A destination refused a push (a delete, a remote write, the listing of a gateway's groups) or
+ * could not be reached; or a textfile could not be written, deleted or its folder listed. Kept as
+ * this type up to where it is printed or logged.
+ */
 export class PushError extends PushagentError {
+  /** The URL (credentials redacted), or a textfile sink's file or folder. */
   readonly url: string;
+  /** The HTTP status; undefined when no answer came (or for a file). */
   readonly status: number | undefined;
+  /** The receiver's own reason, or why no answer came (why a file failed). */
   readonly reason: string;
   readonly action: PushAction;
 
@@ -81,17 +102,9 @@ export class PushError extends PushagentError {
   ) {
     const action = options?.action ?? 'push';
     const what = status === undefined ? reason : `HTTP ${status}: ${reason}`;
-    const attempt =
-      action === 'delete'
-        ? `delete of ${url}`
-        : action === 'list groups'
-          ? `list groups at ${url}`
-          : action === 'write'
-            ? `write to ${url}`
-            : `push to ${url}`;
     super(
       'PUSH_FAILED',
-      `${attempt} failed: ${what}`,
+      `${ATTEMPTS[action](url)}: ${what}`,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.url = url;

@@ -6,7 +6,7 @@
 import { ProcessTable } from '../checks/process.js';
 import type { CheckDef } from '../config/check-def.js';
 import { GROUPING_LABELS, load, type LoadOptions, type Loaded } from '../config/load.js';
-import { userLines } from '../errors.js';
+import { tellUser } from '../errors.js';
 import { resolveInstance } from '../host.js';
 import type { Logger } from '../log.js';
 import { AgentStats } from '../metrics/agent-stats.js';
@@ -106,10 +106,8 @@ export class Daemon {
       wiring = await this.#wire(next, current.outputs);
     } catch (err) {
       if (this.#stopping) return;
-      const problems = userLines(err);
-      if (problems === undefined) throw err;
-      for (const p of problems) this.#log.error(p);
-      this.#log.error('reload failed: keeping the running configuration', { problems: problems.length });
+      const problems = tellUser(err, (line) => this.#log.error(line));
+      this.#log.error('reload failed: keeping the running configuration', { problems });
       this.#stats.reload('failure');
       return;
     }

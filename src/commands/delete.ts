@@ -47,7 +47,7 @@ export async function deleteGroups(
         if (o.ok) io.err(`deleted ${o.subject ?? 'everything'} at ${o.target}\n`);
         else {
           failed = true;
-          io.err(`${o.error}\n`);
+          io.err(`${o.error.message}\n`);
         }
       }
     }

@@ -103,7 +103,7 @@ export async function exec(opts: ExecOptions, io: ExecIo): Promise<number> {
         deliver(report, sinks),
         Promise.all(sinks.map((s) => s.close(config.shutdown_timeout))),
       ]);
-      for (const o of outcomes.filter((x) => !x.ok)) say(io, `push failed: ${o.error}`);
+      for (const o of outcomes) if (!o.ok) say(io, `push failed: ${o.error.message}`);
       return sinks.length > 0 && outcomes.every((o) => o.ok);
     } catch (err) {
       say(io, `push failed: ${(err as Error).message}`);

@@ -112,7 +112,9 @@ function summary(r: CheckResult, outcomes: readonly DeliveryOutcome[], width: nu
   const took = formatDuration(Math.round(r.durationSeconds * 1000));
   const what = r.success ? '' : `  ${r.error}`;
   const pushed = outcomes
-    .map((o) => (o.ok ? (o.target === 'stdout' ? '' : `  pushed to ${o.target}`) : `\n  push failed: ${o.error}`))
+    .map((o) =>
+      o.ok ? (o.target === 'stdout' ? '' : `  pushed to ${o.target}`) : `\n  push failed: ${o.error.message}`,
+    )
     .join('');
   return `${status.padEnd(7)} ${r.check.name.padEnd(width)}  ${took.padStart(6)}${what}${pushed}\n`;
 }

@@ -3,7 +3,7 @@
  * Invalid configuration at start is exit 3, as for every verb.
  */
 import { Daemon } from '../agent/daemon.js';
-import { userLines } from '../errors.js';
+import { tellUser } from '../errors.js';
 import { createLogger, type Level } from '../log.js';
 import { EXIT, type CommandIo } from './io.js';
 import { MAX_OUTPUT_BYTES } from './once.js';
@@ -66,9 +66,7 @@ export async function run(opts: RunOptions, io: RunIo): Promise<number> {
       maxOutputBytes: MAX_OUTPUT_BYTES,
     });
   } catch (err) {
-    const lines = userLines(err);
-    if (lines === undefined) throw err;
-    for (const line of lines) log.error(line);
+    tellUser(err, (line) => log.error(line));
     return EXIT.invalid;
   }
   if (stopRequested) stop(stopRequested);

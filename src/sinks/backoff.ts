@@ -1,17 +1,7 @@
 /**
- * What the sinks' queues share: the outcome of one attempt to send, and capped exponential backoff
- * with "equal jitter" (pure but for `random`).
+ * What the sinks' queues share: capped exponential backoff with "equal jitter" (pure but for
+ * `random`), and waiting for a queue to empty. The outcome of an attempt is SendOutcome (sink.ts).
  */
-
-/** One attempt: sent, or not and whether trying again could help (and after how long, when the receiver said). */
-export type SendOutcome =
-  | { readonly ok: true }
-  | {
-      readonly ok: false;
-      readonly retryable: boolean;
-      readonly error: string;
-      readonly retryAfterMs?: number | undefined;
-    };
 
 export interface BackoffOptions {
   readonly baseBackoffMs: number;

@@ -6,7 +6,9 @@
  * a poisoned batch cannot block the queue. The backlog is bounded: past `capacity` the oldest go,
  * and samples older than `maxAgeMs` are dropped rather than sent. Every sample is counted by outcome.
  */
-import { backoffMs, IdleWaiters, type SendOutcome } from './backoff.js';
+import type { PushError } from '../errors.js';
+import { backoffMs, IdleWaiters } from './backoff.js';
+import type { SendOutcome } from './sink.js';
 
 export interface QueuedSample<S> {
   /** When it was measured (samples past max_age are dropped). */
@@ -17,6 +19,7 @@ export interface QueuedSample<S> {
 export type SampleOutcome = 'sent' | 'retried' | 'rejected' | 'dropped';
 
 export interface HistoryQueueOptions<S> {
+  /** One request. Never rejects: a failure, whatever it was, is an outcome. */
   readonly send: (batch: readonly QueuedSample<S>[]) => Promise<SendOutcome>;
   readonly maxPerSend: number;
   readonly capacity: number;
@@ -28,9 +31,9 @@ export interface HistoryQueueOptions<S> {
   readonly events?: {
     /** `n` samples reached an outcome (for the agent's counters). */
     readonly counted?: (outcome: SampleOutcome, n: number) => void;
-    readonly down?: (error: string) => void;
+    readonly down?: (error: PushError) => void;
     readonly up?: (failures: number) => void;
-    readonly rejected?: (error: string, samples: number) => void;
+    readonly rejected?: (error: PushError, samples: number) => void;
     readonly dropped?: (why: 'full' | 'too old', samples: number) => void;
   };
 }
@@ -118,12 +121,7 @@ export class HistoryQueue<S> {
   }
 
   async #attempt(batch: readonly QueuedSample<S>[]): Promise<void> {
-    let outcome: SendOutcome;
-    try {
-      outcome = await this.#o.send(batch);
-    } catch (err) {
-      outcome = { ok: false, retryable: true, error: (err as Error).message };
-    }
+    const outcome = await this.#o.send(batch);
     const events = this.#o.events;
     if (outcome.ok) {
       this.#inflight = undefined;

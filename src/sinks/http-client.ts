@@ -41,6 +41,11 @@ export type RequestError = NodeJS.ErrnoException & { bytesRead?: number };
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/** Whether trying again could help: no answer (a connection error, a timeout), 5xx, or 429. */
+export function retryable(status: number | undefined): boolean {
+  return status === undefined || status >= 500 || status === 429;
+}
+
 export class HttpClient {
   readonly #opts: HttpClientOptions;
   readonly #origins = new Map<string, Origin>();

@@ -5,24 +5,28 @@
  * other refusals are reported and dropped. Each gateway has its own queue: one down never delays
  * another.
  */
-import { backoffMs, IdleWaiters, type SendOutcome } from './backoff.js';
+import type { PushError } from '../errors.js';
+import { backoffMs, IdleWaiters } from './backoff.js';
 import { describeKey, type GroupingKey } from './grouping-key.js';
+import type { SendOutcome } from './sink.js';
 
 export type Op = { readonly method: 'PUT' | 'POST'; readonly body: string } | { readonly method: 'DELETE' };
 
-export type { SendOutcome };
-
+/** One attempt at the gateway. Never rejects: a failure, whatever it was, is an outcome. */
 export type Send = (key: GroupingKey, op: Op) => Promise<SendOutcome>;
+
+/** What an operation came to: the outcome of its last attempt, or `dropped` when the queue closed first. */
+export type Settled = SendOutcome | 'dropped';
 
 export interface QueueEvents {
   /** Every attempt's outcome, for the agent's counters. */
   readonly attempt?: (outcome: 'success' | 'retry' | 'rejected', key: GroupingKey, op: Op) => void;
   /** The gateway stopped answering (first retryable failure of a streak). */
-  readonly down?: (error: string) => void;
+  readonly down?: (error: PushError) => void;
   /** The gateway answered again after `failures` retryable failures. */
   readonly up?: (failures: number) => void;
   /** A push refused for good (4xx but 429): the gateway's reason, for the log. */
-  readonly rejected?: (key: GroupingKey, op: Op, error: string) => void;
+  readonly rejected?: (key: GroupingKey, op: Op, error: PushError) => void;
 }
 
 export interface QueueOptions {
@@ -38,11 +42,10 @@ interface Entry {
   readonly key: GroupingKey;
   readonly op: Op;
   /** Settled when the operation is delivered, refused, superseded by a newer one or dropped. */
-  readonly done: (outcome: SendOutcome) => void;
+  readonly done: (outcome: Settled) => void;
 }
 
 const SUPERSEDED: SendOutcome = { ok: true };
-const DROPPED: SendOutcome = { ok: false, retryable: false, error: 'not delivered: the queue was closed' };
 
 export class PushQueue {
   readonly #opts: Required<Omit<QueueOptions, 'events'>> & { events: QueueEvents };
@@ -60,10 +63,11 @@ export class PushQueue {
 
   /**
    * Queues `op` for the group, replacing an older operation still waiting for it. Settles with the
-   * outcome of the operation's last attempt (retries included), or `ok` when a newer one replaced it.
+   * outcome of the operation's last attempt (retries included), `ok` when a newer one replaced it,
+   * or `dropped` when the queue closed before it was sent.
    */
-  enqueue(key: GroupingKey, op: Op): Promise<SendOutcome> {
-    if (this.#closed) return Promise.resolve(DROPPED);
+  enqueue(key: GroupingKey, op: Op): Promise<Settled> {
+    if (this.#closed) return Promise.resolve('dropped');
     return new Promise((done) => {
       const id = describeKey(key);
       this.#pending.get(id)?.done(SUPERSEDED);
@@ -85,7 +89,7 @@ export class PushQueue {
   /** Drops whatever is still waiting; nothing more is sent. */
   close(): void {
     this.#closed = true;
-    for (const entry of this.#pending.values()) entry.done(DROPPED);
+    for (const entry of this.#pending.values()) entry.done('dropped');
     this.#pending.clear();
     clearTimeout(this.#timer);
   }
@@ -112,12 +116,7 @@ export class PushQueue {
 
   async #attempt(id: string, entry: Entry): Promise<void> {
     const { events } = this.#opts;
-    let outcome: SendOutcome;
-    try {
-      outcome = await this.#opts.send(entry.key, entry.op);
-    } catch (err) {
-      outcome = { ok: false, retryable: true, error: (err as Error).message };
-    }
+    const outcome = await this.#opts.send(entry.key, entry.op);
     this.#inflight.delete(id);
     if (outcome.ok) {
       entry.done(outcome);

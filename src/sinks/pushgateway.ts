@@ -14,14 +14,16 @@ import { PushError, type PushAction } from '../errors.js';
 import { serialize } from '../expose/text.js';
 import { redactSecrets } from '../log.js';
 import { canonicalKey, describeKey, groupingKey, groupPath, keyFromLabels, type GroupingKey } from './grouping-key.js';
-import { TimedOut, type HttpClient, type RequestError } from './http-client.js';
+import { retryable, TimedOut, type HttpClient, type RequestError } from './http-client.js';
 import { HostBatch } from './host-batch.js';
 import { basicAuth, httpSetup } from './http-setup.js';
-import { PushQueue, type Op, type SendOutcome } from './push-queue.js';
-import type { DeliveryOutcome, Identity, Keep, Report, Sink, SinkContext } from './sink.js';
+import { PushQueue, type Op, type Settled } from './push-queue.js';
+import type { DeliveryOutcome, Identity, Keep, Report, SendOutcome, Sink, SinkContext } from './sink.js';
 import { gatewayPreview } from './stdout.js';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/** Where a gateway lists its groups. */
+const LIST_PATH = '/api/v1/metrics';
 
 export async function pushgatewaySinks(config: PushgatewayConfig, ctx: SinkContext): Promise<Sink[]> {
   if (ctx.dryRun) return [gatewayPreview(ctx.stdout)];
@@ -100,11 +102,12 @@ export class PushgatewaySink implements Sink {
     try {
       listed = await this.listGroups();
     } catch (err) {
+      const error = this.#failure(err, LIST_PATH, 'list groups');
       this.#ctx.log.debug('cannot list groups yet; will look again when the gateway answers', {
         gateway: this.target,
-        error: (err as Error).message,
+        error: error.message,
       });
-      return [{ target: this.target, ok: false, error: (err as Error).message }];
+      return [{ target: this.target, ok: false, retryable: retryable(error.status), error }];
     }
     const owned = this.#host
       ? keep.agent || keep.checks.length > 0
@@ -145,7 +148,7 @@ export class PushgatewaySink implements Sink {
 
   /** `once`: send now; `run`: queue (the newest operation of a group wins) and remember it. */
   async #do(key: GroupingKey, op: Op): Promise<DeliveryOutcome> {
-    let outcome: SendOutcome;
+    let outcome: Settled;
     if (this.#queue) {
       if (op.method === 'DELETE') this.#latest.delete(describeKey(key));
       else this.#latest.set(describeKey(key), { key, op });
@@ -153,7 +156,12 @@ export class PushgatewaySink implements Sink {
     } else {
       outcome = await this.send(key, op);
     }
-    return outcome.ok ? { target: this.target, ok: true } : { target: this.target, ok: false, error: outcome.error };
+    if (outcome === 'dropped') {
+      const reason = 'not delivered: the queue was closed';
+      const error = new PushError(this.#shown(groupPath(key)), undefined, reason, { action: actionOf(op) });
+      outcome = { ok: false, retryable: false, error };
+    }
+    return { target: this.target, ...outcome };
   }
 
   #newHostBatch(): HostBatch {
@@ -191,7 +199,7 @@ export class PushgatewaySink implements Sink {
         down: (error) =>
           log.warn('gateway unreachable; retrying with backoff, keeping only the latest result of each group', {
             gateway,
-            error,
+            error: error.message,
           }),
         up: (failures) => {
           // A gateway that lost its state (restarted without persistence) gets everything back now,
@@ -205,7 +213,7 @@ export class PushgatewaySink implements Sink {
           if (this.#lastPurge) void this.purge(this.#lastPurge.identity, this.#lastPurge.keep);
         },
         rejected: (key, op, error) =>
-          log.error(`${op.method} refused by the gateway`, { gateway, check: checkOf(key), error }),
+          log.error(`${op.method} refused by the gateway`, { gateway, check: checkOf(key), error: error.message }),
       },
     });
     return queue;
@@ -213,10 +221,10 @@ export class PushgatewaySink implements Sink {
 
   /**
    * One operation on the gateway. Connection errors, timeouts, 5xx and 429 are `retryable`; any
-   * other answer but 200/202 is a refusal that retrying would not change.
+   * other answer but 200/202 is a refusal that retrying would not change. Never rejects.
    */
   async send(key: GroupingKey, op: Op): Promise<SendOutcome> {
-    const action = op.method === 'DELETE' ? 'delete' : 'push';
+    const action = actionOf(op);
     const path = groupPath(key);
     try {
       const { status, text } = await this.#request(
@@ -228,17 +236,17 @@ export class PushgatewaySink implements Sink {
       if (status === 200 || status === 202) return { ok: true };
       return {
         ok: false,
-        retryable: status >= 500 || status === 429,
-        error: new PushError(this.#shown(path), status, reasonOf(text), { action }).message,
+        retryable: retryable(status),
+        error: new PushError(this.#shown(path), status, reasonOf(text), { action }),
       };
     } catch (err) {
-      return { ok: false, retryable: true, error: (err as Error).message };
+      return { ok: false, retryable: true, error: this.#failure(err, path, action) };
     }
   }
 
   /** The label sets of every group the gateway holds (`GET /api/v1/metrics`). */
   async listGroups(): Promise<Record<string, string>[]> {
-    const path = '/api/v1/metrics';
+    const path = LIST_PATH;
     const action = 'list groups';
     const { status, text, truncated } = await this.#request(path, 'GET', undefined, action);
     if (status !== 200) throw new PushError(this.#shown(path), status, reasonOf(text), { action });
@@ -256,6 +264,13 @@ export class PushgatewaySink implements Sink {
 
   #shown(path: string): string {
     return this.target.replace(/\/+$/, '') + path;
+  }
+
+  /** `err` as the PushError it is (#request throws no other), or wrapped in one: a failure is never lost. */
+  #failure(err: unknown, path: string, action: PushAction): PushError {
+    return err instanceof PushError
+      ? err
+      : new PushError(this.#shown(path), undefined, String(err), { cause: err, action });
   }
 
   /** Status and body of one request with the configured deadline; throws PushError when no answer came. */
@@ -280,6 +295,8 @@ export class PushgatewaySink implements Sink {
     }
   }
 }
+
+const actionOf = (op: Op): PushAction => (op.method === 'DELETE' ? 'delete' : 'push');
 
 /** The receiver's own reason, on one line and bounded. */
 export function reasonOf(text: string): string {

@@ -13,12 +13,12 @@ import { urlCredentials } from '../common/gateway-url.js';
 import { PushError } from '../errors.js';
 import { redactSecrets } from '../log.js';
 import type { MetricFamily } from '../metrics/types.js';
-import type { SendOutcome } from './backoff.js';
 import { HistoryQueue, type QueuedSample } from './history-queue.js';
+import { retryable } from './http-client.js';
 import { basicAuth, httpSetup, type HttpSetup } from './http-setup.js';
 import { describeRequestError, reasonOf } from './pushgateway.js';
 import { encodeWriteRequest, type WriteSample, type WriteSeries } from './remote-write-proto.js';
-import type { DeliveryOutcome, Identity, Keep, Report, Sink, SinkContext } from './sink.js';
+import type { DeliveryOutcome, Identity, Keep, Report, SendOutcome, Sink, SinkContext } from './sink.js';
 import { remoteWritePreviews, seriesOf, type Labels } from './remote-write-series.js';
 
 /** One sample on its way, with its series' labels. */
@@ -172,7 +172,7 @@ export class RemoteWriteSink implements Sink {
     for (let i = 0; i < this.#pending.length; i += this.#config.max_samples_per_send) {
       const r = await this.#send(this.#pending.slice(i, i + this.#config.max_samples_per_send));
       if (!r.ok) {
-        outcome = { target: this.target, ok: false, error: r.error };
+        outcome = { target: this.target, ...r };
         break;
       }
     }
@@ -192,10 +192,17 @@ export class RemoteWriteSink implements Sink {
       events: {
         counted: (outcome, n) => this.#counts.set(outcome, (this.#counts.get(outcome) ?? 0) + n),
         down: (error) =>
-          log.warn('remote_write receiver unreachable; retrying with backoff, keeping the backlog', { url, error }),
+          log.warn('remote_write receiver unreachable; retrying with backoff, keeping the backlog', {
+            url,
+            error: error.message,
+          }),
         up: (failures) => log.info('remote_write receiver answering again', { url, failed_attempts: failures }),
         rejected: (error, samples) =>
-          log.error('remote_write batch refused by the receiver: dropped, not retried', { url, samples, error }),
+          log.error('remote_write batch refused by the receiver: dropped, not retried', {
+            url,
+            samples,
+            error: error.message,
+          }),
         dropped: (why, samples) =>
           log.warn(
             `remote_write samples dropped: ${why === 'full' ? 'the backlog is full (max_backlog)' : 'older than max_age'}`,
@@ -205,29 +212,31 @@ export class RemoteWriteSink implements Sink {
     });
   }
 
-  /** One WriteRequest. 2xx is success; connection errors, timeouts, 5xx and 429 are retryable. */
+  /**
+   * One WriteRequest. 2xx is success; connection errors, timeouts, 5xx and 429 are retryable.
+   * Never rejects.
+   */
   async #send(points: readonly Point[]): Promise<SendOutcome> {
-    const body = compress(encodeWriteRequest(batchSeries(points)));
     const timeoutMs = this.#config.timeout;
     let answer;
     try {
+      const body = compress(encodeWriteRequest(batchSeries(points)));
       answer = await this.#http.client.request(this.#url, 'POST', this.#headers, body, timeoutMs);
     } catch (err) {
       const hint = this.#url.startsWith('https:') && !this.#http.clientCert ? 'receiver' : undefined;
+      const why = describeRequestError(err, timeoutMs, hint);
       return {
         ok: false,
         retryable: true,
-        error: new PushError(this.target, undefined, describeRequestError(err, timeoutMs, hint), { action: 'write' })
-          .message,
+        error: new PushError(this.target, undefined, why, { cause: err, action: 'write' }),
       };
     }
     const { status, text, headers } = answer;
     if (status >= 200 && status < 300) return { ok: true };
-    const error = new PushError(this.target, status, reasonOf(text), { action: 'write' }).message;
     return {
       ok: false,
-      retryable: status >= 500 || status === 429,
-      error,
+      retryable: retryable(status),
+      error: new PushError(this.target, status, reasonOf(text), { action: 'write' }),
       retryAfterMs: status === 429 ? retryAfterMs(headers['retry-after']) : undefined,
     };
   }

@@ -4,6 +4,7 @@
  * own delivery policy. `once`, `run` and `delete` drive every configured sink through this one
  * interface (src/sinks/registry.ts is the table of kinds).
  */
+import type { PushError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AgentStats } from '../metrics/agent-stats.js';
 import type { Labels, MetricFamily } from '../metrics/types.js';
@@ -39,15 +40,27 @@ export interface Report {
   readonly batchJob?: boolean;
 }
 
-export interface DeliveryOutcome {
+/**
+ * What became of something sent (one attempt of a queue, or a sink's whole write): done, or the
+ * typed error (URL, HTTP status, the receiver's own reason), whether trying again could help, and
+ * after how long when the receiver said (429's Retry-After). Formatted only where it is printed.
+ */
+export type SendOutcome =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly error: PushError;
+      readonly retryable: boolean;
+      readonly retryAfterMs?: number | undefined;
+    };
+
+/** A sink's answer to write, remove or purge: what became of it, and where. */
+export type DeliveryOutcome = SendOutcome & {
   /** The destination as messages show it (credentials redacted), or `stdout`. */
   readonly target: string;
-  readonly ok: boolean;
-  /** Why it failed: URL, HTTP status and the receiver's own reason. */
-  readonly error?: string;
   /** What was acted on, when the call covers several things (a group `purge` deleted). */
   readonly subject?: string;
-}
+};
 
 /** What a sink keeps of an identity when it is told to clean up: these checks, and the agent's own group or not. */
 export interface Keep {

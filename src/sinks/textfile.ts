@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { TextfileConfig } from '../config/agent-schema.js';
-import { fileErrorReason } from '../errors.js';
+import { fileErrorReason, PushError } from '../errors.js';
 import { serialize } from '../expose/text.js';
 import type { MetricFamily } from '../metrics/types.js';
 import { parsePrometheusText } from '../parse/prometheus.js';
@@ -108,11 +108,10 @@ export class TextfileSink implements Sink {
         const kept = report.merge ? await this.#familiesIn(file) : [];
         await this.#replace(name, fileText(report, kept));
       } catch (err) {
-        const error = `write of ${file} failed: ${fileErrorReason(err)}`;
-        if (!this.#failing.has(name))
-          this.#ctx.log.error('cannot write a textfile', { file, error: fileErrorReason(err) });
+        const error = new PushError(file, undefined, fileErrorReason(err), { cause: err, action: 'write file' });
+        if (!this.#failing.has(name)) this.#ctx.log.error('cannot write a textfile', { file, error: error.reason });
         this.#failing.add(name);
-        return { target: this.target, ok: false, error };
+        return { target: this.target, ok: false, retryable: false, error };
       }
       if (this.#failing.delete(name)) this.#ctx.log.info('textfile written again', { file });
       return { target: this.target, ok: true };
@@ -129,7 +128,8 @@ export class TextfileSink implements Sink {
     try {
       names = await readdir(this.#dir);
     } catch (err) {
-      return [{ target: this.target, ok: false, error: `cannot list ${this.#dir}: ${fileErrorReason(err)}` }];
+      const error = new PushError(this.#dir, undefined, fileErrorReason(err), { cause: err, action: 'list files' });
+      return [{ target: this.target, ok: false, retryable: false, error }];
     }
     const kept = new Set([...(keep.agent ? [fileName(undefined)] : []), ...keep.checks.map(fileName)]);
     const outcomes: DeliveryOutcome[] = [];
@@ -168,8 +168,9 @@ export class TextfileSink implements Sink {
         return {
           target: this.target,
           ok: false,
+          retryable: false,
           subject: file,
-          error: `delete of ${file} failed: ${fileErrorReason(err)}`,
+          error: new PushError(file, undefined, fileErrorReason(err), { cause: err, action: 'delete' }),
         };
       }
     });

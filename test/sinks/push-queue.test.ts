@@ -1,10 +1,13 @@
 /** The queue's policy, driven by a scripted gateway (the daemon tests use a real one). */
 import { describe, expect, it } from 'vitest';
+import { PushError } from '../../src/errors.js';
 import { groupingKey } from '../../src/sinks/grouping-key.js';
-import { PushQueue, type Op, type SendOutcome } from '../../src/sinks/push-queue.js';
+import { PushQueue, type Op } from '../../src/sinks/push-queue.js';
+import type { SendOutcome } from '../../src/sinks/sink.js';
 
 const key = (check: string) => groupingKey('j', 'h', check, {});
 const put = (body: string): Op => ({ method: 'PUT', body });
+const URL = 'http://gw/metrics/job/j';
 
 function scripted(answers: (op: Op) => SendOutcome) {
   const sent: string[] = [];
@@ -20,7 +23,9 @@ function scripted(answers: (op: Op) => SendOutcome) {
 describe('PushQueue', () => {
   it('keeps only the newest operation per group while the gateway is down, then delivers it', async () => {
     let down = true;
-    const gw = scripted(() => (down ? { ok: false, retryable: true, error: 'ECONNREFUSED' } : { ok: true }));
+    const gw = scripted(() =>
+      down ? { ok: false, retryable: true, error: new PushError(URL, undefined, 'ECONNREFUSED') } : { ok: true },
+    );
     const events: string[] = [];
     const q = new PushQueue({
       send: gw.send,
@@ -46,7 +51,7 @@ describe('PushQueue', () => {
     const q = new PushQueue({
       send: async () => {
         times.push(Date.now());
-        return { ok: false, retryable: true, error: 'timeout' };
+        return { ok: false, retryable: true, error: new PushError(URL, undefined, 'timeout') };
       },
       baseBackoffMs: 20,
       maxBackoffMs: 80,
@@ -64,13 +69,29 @@ describe('PushQueue', () => {
   });
 
   it('does not retry a refusal (4xx); reports it', async () => {
-    const rejected: string[] = [];
-    const gw = scripted(() => ({ ok: false, retryable: false, error: 'HTTP 400: inconsistent' }));
+    const rejected: PushError[] = [];
+    const refusal = new PushError(URL, 400, 'inconsistent');
+    const gw = scripted(() => ({ ok: false, retryable: false, error: refusal }));
     const q = new PushQueue({ send: gw.send, events: { rejected: (_k, _o, e) => rejected.push(e) } });
-    q.enqueue(key('a'), put('bad'));
+    const settled = q.enqueue(key('a'), put('bad'));
     expect(await q.flush(500)).toBe(true);
     expect(gw.sent).toEqual(['bad']);
-    expect(rejected).toEqual(['HTTP 400: inconsistent']);
+    // The typed error itself, from the send to the event and the enqueue's outcome.
+    expect(rejected).toEqual([refusal]);
+    expect(await settled).toEqual({ ok: false, retryable: false, error: refusal });
+  });
+
+  it('an operation still waiting when the queue closes, or enqueued after, settles as dropped', async () => {
+    const q = new PushQueue({
+      send: async () => ({ ok: false, retryable: true, error: new PushError(URL, undefined, 'down') }),
+      baseBackoffMs: 1000,
+      maxBackoffMs: 1000,
+    });
+    const waiting = q.enqueue(key('a'), put('a1'));
+    await new Promise((r) => setTimeout(r, 20));
+    q.close();
+    expect(await waiting).toBe('dropped');
+    expect(await q.enqueue(key('b'), put('b1'))).toBe('dropped');
   });
 
   it('a delete replaces a waiting push of the same group; other groups are independent', async () => {
@@ -78,7 +99,7 @@ describe('PushQueue', () => {
     const delivered: string[] = [];
     const q = new PushQueue({
       send: async (_k, op) => {
-        if (block) return { ok: false, retryable: true, error: 'down' };
+        if (block) return { ok: false, retryable: true, error: new PushError(URL, undefined, 'down') };
         delivered.push(op.method === 'DELETE' ? 'DELETE' : op.body);
         return { ok: true };
       },

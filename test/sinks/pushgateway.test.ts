@@ -102,16 +102,17 @@ describe('PushgatewaySink', () => {
     const base = rec.url.replace('http://', 'http://u:s3cret@');
     const shown = `${rec.url.replace('http://', 'http://***:***@')}/metrics/job/pushagent/instance/web01/check/disk`;
     const s = await sink(gateway([base]));
-    expect(await s.send(KEY, { method: 'PUT', body: BODY })).toEqual({
+    // The outcome carries the typed error: its fields, and the message printed from them.
+    const pushed = await s.send(KEY, { method: 'PUT', body: BODY });
+    expect(pushed).toMatchObject({
       ok: false,
       retryable: true,
-      error: `push to ${shown} failed: HTTP 500: internal trouble`,
+      error: { action: 'push', url: shown, status: 500, reason: 'internal trouble' },
     });
-    expect(await s.send(KEY, { method: 'DELETE' })).toEqual({
-      ok: false,
-      retryable: true,
-      error: `delete of ${shown} failed: HTTP 500: internal trouble`,
-    });
+    expect(!pushed.ok && pushed.error.message).toBe(`push to ${shown} failed: HTTP 500: internal trouble`);
+    const deleted = await s.send(KEY, { method: 'DELETE' });
+    expect(deleted).toMatchObject({ ok: false, retryable: true, error: { action: 'delete', status: 500 } });
+    expect(!deleted.ok && deleted.error.message).toBe(`delete of ${shown} failed: HTTP 500: internal trouble`);
     expect(rec.requests.map((q) => [q.method, q.headers.authorization])).toEqual([
       ['PUT', basic('u', 's3cret')],
       ['DELETE', basic('u', 's3cret')],
@@ -122,7 +123,7 @@ describe('PushgatewaySink', () => {
     const s = await sink(gateway(['http://127.0.0.1:1']));
     const outcome = await s.send(KEY, { method: 'DELETE' });
     expect(outcome).toMatchObject({ ok: false, retryable: true });
-    expect(!outcome.ok && outcome.error).toMatch(
+    expect(!outcome.ok && outcome.error.message).toMatch(
       /^delete of http:\/\/127\.0\.0\.1:1\/metrics\/job\/pushagent\/instance\/web01\/check\/disk failed: ECONNREFUSED/,
     );
   });

@@ -169,11 +169,14 @@ describe('TextfileSink', () => {
     expect(await readdir(dir)).toEqual([`.pushagent_y.prom.${process.pid}.1.tmp`]);
     const gone = new TextfileSink(path.join(dir, 'missing'), ctx());
     const outcome = await gone.write(report('x', health(true)));
-    expect(outcome).toEqual({
+    const file = path.join(dir, 'missing', 'pushagent_x.prom');
+    expect(outcome).toMatchObject({
       target: path.join(dir, 'missing'),
       ok: false,
-      error: `write of ${path.join(dir, 'missing', 'pushagent_x.prom')} failed: no such file`,
+      retryable: false,
+      error: { action: 'write file', url: file, reason: 'no such file' },
     });
+    expect(!outcome.ok && outcome.error.message).toBe(`write of ${file} failed: no such file`);
   });
 
   it('merging into a file that is not valid text replaces it whole', async () => {
