@@ -186,8 +186,13 @@ function endGroup(group: Group, graceMs: number, reaped: () => boolean, onEmpty:
   }, POLL_MS);
 }
 
+/** Whether group `pgid` has a running process now (zombies do not count): /proc on Linux, signal 0 elsewhere. */
+export function groupRunning(pgid: number): boolean {
+  return signalGroup(pgid, 0) && (runningGroups()?.has(pgid) ?? true);
+}
+
 /** Whether the group had any process to signal, zombies included. */
-function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pgid, signal);
     return true;

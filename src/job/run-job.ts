@@ -4,13 +4,10 @@
  * grandchild keeps open), in its own process group. Signals are forwarded to the whole group; at
  * the timeout the group is killed as checks are (STYLE rule 6): SIGTERM, the grace period, SIGKILL
  * to whatever of the group is still alive.
- *
- * execa rather than node:child_process: this is not the daemon's hot path, and execa's result
- * already tells exit code, signal and spawn error apart.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { execa } from 'execa';
+import { groupRunning, signalGroup } from '../checks/process.js';
 
 export interface JobSpec {
   readonly file: string;
@@ -104,50 +101,14 @@ function notStarted(code: string | undefined, message: string, file: string): Jo
 async function killGroup(pgid: number, graceMs: number): Promise<void> {
   signalGroup(pgid, 'SIGTERM');
   const until = Date.now() + graceMs;
-  while (groupAlive(pgid) && Date.now() < until) await sleep(20);
-  if (!groupAlive(pgid)) return;
+  while (groupRunning(pgid) && Date.now() < until) await sleep(20);
+  if (!groupRunning(pgid)) return;
   signalGroup(pgid, 'SIGKILL');
   // SIGKILL cannot be caught: the group is gone as soon as the kernel has reaped it.
   const reaped = Date.now() + 1000;
-  while (groupAlive(pgid) && Date.now() < reaped) await sleep(10);
+  while (groupRunning(pgid) && Date.now() < reaped) await sleep(10);
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // ESRCH: the group is already empty.
-  }
-}
-
-/**
- * Whether any process of the group is still running; zombies do not count (dead, only not yet
- * reaped). Reads /proc on Linux, falls back to signal 0 elsewhere.
- */
-function groupAlive(pgid: number): boolean {
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  } catch {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  return pids.some((pid) => {
-    try {
-      // Fields after the parenthesised command: state, ppid, pgrp, ...
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return Number(pgrp) === pgid && state !== 'Z';
-    } catch {
-      return false;
-    }
-  });
 }
