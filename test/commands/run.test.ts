@@ -8,7 +8,6 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { phaseMs } from '../../src/agent/splay.js';
 import { Agent, waitUntil } from '../helpers/daemon.js';
-import { runCli } from '../helpers/cli.js';
 import { family, freePort, hasPushgateway, Pushgateway } from '../helpers/pushgateway.js';
 import { workdir } from '../helpers/workdir.js';
 
@@ -283,36 +282,6 @@ describe.skipIf(!hasPushgateway)('run', () => {
     const a = agent(dir);
     expect(await a.exitCode()).toBe(3);
     expect(a.lines.map((l) => l.msg)).toContain('checks/a.yaml:3:10: check "a": timeout 1m exceeds the interval 1s');
-  });
-});
-
-describe.skipIf(!hasPushgateway)('delete', () => {
-  it('empties this instance at every gateway (exit 0); a gateway down is exit 2', async () => {
-    const gw = await gateway();
-    const dir = await workdir({
-      'pushagent.config.yaml': `pushgateway:\n  url: ${gw.url}\n`,
-      'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\n',
-    });
-    expect((await runCli(['once'], { cwd: dir })).exitCode).toBe(0);
-    await fetch(`${gw.url}/metrics/job/pushagent/instance/${FQDN}/check/old_one`, {
-      method: 'PUT',
-      body: 'old_value 1\n',
-    });
-    await fetch(`${gw.url}/metrics/job/pushagent/instance/elsewhere/check/a`, { method: 'PUT', body: 'a_value 1\n' });
-    const r = await runCli(['delete'], { cwd: dir });
-    expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain(`deleted job="pushagent",instance="${FQDN}",check="old_one" at ${gw.url}`);
-    const left = await gw.groups();
-    expect(left.filter((g) => g.labels.instance === FQDN)).toEqual([]);
-    expect(left.filter((g) => g.labels.instance === 'elsewhere')).toHaveLength(1);
-
-    const down = await workdir({
-      'pushagent.config.yaml': 'pushgateway:\n  url: http://127.0.0.1:1\n',
-      'checks/.keep': '',
-    });
-    const r2 = await runCli(['delete'], { cwd: down });
-    expect(r2.exitCode).toBe(2);
-    expect(r2.stderr).toContain('list groups at http://127.0.0.1:1/api/v1/metrics failed: ECONNREFUSED');
   });
 });
 
