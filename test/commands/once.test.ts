@@ -24,9 +24,13 @@ describe.skipIf(!hasPushgateway)('once against a real Pushgateway', () => {
   });
 
   it('stores the shipped netstat count under job, instance (FQDN) and check; exit 0', async () => {
-    const r = await runCommand(once, { config: 'config.example.yaml', check: ['netstat_wait'] }, {
-      env: { PUSHGATEWAY_URL: gw.url },
-    });
+    const r = await runCommand(
+      once,
+      { config: 'config.example.yaml', check: ['netstat_wait'] },
+      {
+        env: { PUSHGATEWAY_URL: gw.url },
+      },
+    );
     expect(r.stderr).toMatch(/^ok\s+netstat_wait .*pushed to http:\/\/127\.0\.0\.1/m);
     expect(r.exitCode).toBe(0);
     const g = await gw.group('netstat_wait');
