@@ -1,16 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { VERSION } from './helpers/command.js';
 import { workdir } from './helpers/workdir.js';
-
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
 
 describe('cli', () => {
   it.each([[[]], [['once']], [['validate']]])('%j --version prints the package version', async (verb) => {
     const r = await runCli([...verb, '--version']);
-    expect({ code: r.exitCode, out: r.stdout }).toEqual({ code: 0, out: `${version}\n` });
+    expect({ code: r.exitCode, out: r.stdout }).toEqual({ code: 0, out: `${VERSION}\n` });
   });
 
   it.each([[[]], [['once']], [['validate']]])('%j --help describes the options', async (verb) => {
