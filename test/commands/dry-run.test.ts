@@ -1,16 +1,21 @@
 /** `once --dry-run` on the shipped examples: the exact text each push would carry, lint-clean. */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { once } from '../../src/commands/once.js';
+import { runCommand } from '../helpers/command.js';
 
 const hasPromtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!hasPromtool && process.env.CI) throw new Error("promtool is not installed; CI must install Debian's prometheus");
 
 describe('once --dry-run on the shipped examples', () => {
   it('prints one block per group, each preceded by a # group comment, and pushes nothing', async () => {
-    const r = await runCli(['once', '--dry-run', '-c', 'config.example.yaml'], {
-      env: { PUSHGATEWAY_URL: 'http://127.0.0.1:1' },
-    });
+    const r = await runCommand(
+      once,
+      { dryRun: true, config: 'config.example.yaml' },
+      {
+        env: { PUSHGATEWAY_URL: 'http://127.0.0.1:1' },
+      },
+    );
     expect(r.exitCode).toBe(0);
     expect(r.stderr).not.toContain('push');
     const groups = [...r.stdout.matchAll(/^# group job="pushagent",instance="[^"]+",check="(\w+)"$/gm)].map(
@@ -34,7 +39,7 @@ describe('once --dry-run on the shipped examples', () => {
   });
 
   it.skipIf(!hasPromtool)('every block passes `promtool check metrics` with no findings', async () => {
-    const r = await runCli(['once', '--dry-run']);
+    const r = await runCommand(once, { dryRun: true });
     const blocks = r.stdout.split(/^(?=# group )/m).filter(Boolean);
     expect(blocks.map((b) => /check="(\w+)"/.exec(b)?.[1])).toEqual(
       expect.arrayContaining([

@@ -1,5 +1,5 @@
 /**
- * `output: nagios` end to end: `once --dry-run` of the built CLI running real monitoring-plugins
+ * `output: nagios` end to end: `once --dry-run`, in-process, running real monitoring-plugins
  * (Debian monitoring-plugins-basic) and the every-uom fixture plugin. Outside CI, missing plugins or
  * promtool skip these tests with a message; in CI they fail.
  */
@@ -7,7 +7,8 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { once } from '../../src/commands/once.js';
+import { runCommand, type CommandResult } from '../helpers/command.js';
 import { workdir } from '../helpers/workdir.js';
 
 const PLUGINS = '/usr/lib/nagios/plugins';
@@ -64,11 +65,11 @@ function samples(block: string): Map<string, number> {
 }
 
 describe.skipIf(missing.length > 0)('output: nagios with real plugins (once --dry-run)', () => {
-  let r: CliResult;
+  let r: CommandResult;
   let blocks: Map<string, string>;
   beforeAll(async () => {
     const dir = await workdir({ 'checks/nagios.yaml': CHECKS });
-    r = await runCli(['once', '--dry-run'], { cwd: dir });
+    r = await runCommand(once, { dryRun: true }, { cwd: dir });
     blocks = new Map(
       r.stdout
         .split(/^(?=# group )/m)
@@ -114,7 +115,7 @@ describe.skipIf(missing.length > 0)('output: nagios with real plugins (once --dr
     expect(disk.get('nagios_perfdata_min_bytes{label="/"}')).toBe(0);
     // -c 100% (of free space): critical as soon as anything is used, so the threshold in used bytes is 0.
     expect(disk.get('nagios_perfdata_critical_bytes{label="/"}')).toBe(0);
-    expect(Number.isInteger(samples(blocks.get('users') ?? '').get('nagios_perfdata{label="users"}'))).toBe(true);
+    expect(samples(blocks.get('users') ?? '').get('nagios_perfdata{label="users"}')).toSatisfy(Number.isInteger);
   });
 
   it("pushes the every-uom plugin's perfdata exactly as the golden fixture says, check labels added", () => {

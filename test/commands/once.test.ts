@@ -1,10 +1,11 @@
 /**
- * `pushagent once` end to end: the built CLI as a real process, real `sh`, a real Pushgateway read
- * back through its API.
+ * `pushagent once` end to end, in-process: real `sh`, a real Pushgateway read back through its API.
+ * The CLI's wiring of it (options, exit status) is tested in test/cli.test.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { once } from '../../src/commands/once.js';
+import { runCommand } from '../helpers/command.js';
 import { family, hasPushgateway, Pushgateway } from '../helpers/pushgateway.js';
 import { startRecorder } from '../helpers/http-recorder.js';
 import { workdir } from '../helpers/workdir.js';
@@ -23,9 +24,13 @@ describe.skipIf(!hasPushgateway)('once against a real Pushgateway', () => {
   });
 
   it('stores the shipped netstat count under job, instance (FQDN) and check; exit 0', async () => {
-    const r = await runCli(['once', '-c', 'config.example.yaml', '--check', 'netstat_wait'], {
-      env: { PUSHGATEWAY_URL: gw.url },
-    });
+    const r = await runCommand(
+      once,
+      { config: 'config.example.yaml', check: ['netstat_wait'] },
+      {
+        env: { PUSHGATEWAY_URL: gw.url },
+      },
+    );
     expect(r.stderr).toMatch(/^ok\s+netstat_wait .*pushed to http:\/\/127\.0\.0\.1/m);
     expect(r.exitCode).toBe(0);
     const g = await gw.group('netstat_wait');
@@ -52,7 +57,7 @@ describe.skipIf(!hasPushgateway)('once against a real Pushgateway', () => {
       'out.prom': 'x{k="in \\"q\\" \\\\ \\n out"} 1\n',
       'checks/nasty.yaml': `name: nasty\ncommand: cat ../out.prom\nlabels:\n  v: ${JSON.stringify(nasty)}\n`,
     });
-    const r = await runCli(['once'], { cwd: dir });
+    const r = await runCommand(once, {}, { cwd: dir });
     expect(r.stderr).toMatch(/^ok\s+nasty /m);
     expect(r.exitCode).toBe(0);
     const g = (await gw.groups()).find((x) => x.labels.check === 'nasty');
@@ -78,7 +83,7 @@ describe.skipIf(!hasPushgateway)('once against a real Pushgateway', () => {
       'pushagent.config.yaml': config(gw.url),
       'checks/a.yaml': `- name: good_one\n  command: echo 7\n  metric: {name: good_value}\n- name: bad_one\n  command: echo 'partial_value 1'; echo oops >&2; exit 3\n- name: missing_cmd\n  command: no-such-command-xyz\n- name: garbage\n  command: echo 'not a number'\n  metric: {name: garbage_value}\n`,
     });
-    const r = await runCli(['once'], { cwd: dir });
+    const r = await runCommand(once, {}, { cwd: dir });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/^FAIL\s+bad_one .*exit code 3: oops/m);
     expect(r.stderr).toMatch(/^FAIL\s+missing_cmd .*exit code 127 \(command not found\): .*no-such-command-xyz/m);
@@ -120,7 +125,7 @@ describe.skipIf(!hasPushgateway)('once against a real Pushgateway', () => {
       'pushagent.config.yaml': config(gw.url),
       'checks/a.yaml': 'name: clash\ncommand: echo 1\nmetric: {name: clash_value}\n',
     });
-    const r = await runCli(['once'], { cwd: dir });
+    const r = await runCommand(once, {}, { cwd: dir });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`push failed: push to ${gw.url}/metrics/job/pushagent/instance/`);
     expect(r.stderr).toMatch(/HTTP 400: .*clash_value/);
@@ -132,10 +137,10 @@ describe.skipIf(!hasPushgateway)('once against a real Pushgateway', () => {
       'pushagent.config.yaml': config(gw.url),
       'checks/a.yaml': `name: hung\ncommand: sleep ${marker} & sleep ${marker}\ntimeout: 500ms\ninterval: 1s\n`,
     });
-    const r = await runCli(['once'], { cwd: dir });
+    const r = await runCommand(once, {}, { cwd: dir });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/^TIMEOUT\s+hung .*timed out after 500ms/m);
-    // 500ms timeout plus start-up; well under the 2s kill grace, so nothing waited for it.
+    // 500ms timeout; well under the 2s kill grace, so nothing waited for it.
     expect(r.ms).toBeLessThan(1800);
     const left = execFileSync('sh', ['-c', `pgrep -f '[s]leep ${marker}' || true`], { encoding: 'utf8' }).trim();
     expect(left).toBe('');
@@ -150,7 +155,7 @@ describe.skipIf(!hasPushgateway)('once against a real Pushgateway', () => {
       'pushagent.config.yaml': `pushgateway:\n  url: [${gw.url}, ${down}]\n  timeout: 2s\n`,
       'checks/a.yaml': 'name: redundant\ncommand: echo 5\nmetric: {name: redundant_value}\n',
     });
-    const r = await runCli(['once'], { cwd: dir });
+    const r = await runCommand(once, {}, { cwd: dir });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`pushed to ${gw.url}`);
     expect(r.stderr).toMatch(
@@ -166,7 +171,7 @@ describe('once without a gateway', () => {
       'pushagent.config.yaml': config('http://127.0.0.1:1'),
       'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\n',
     });
-    const r = await runCli(['once'], { cwd: dir });
+    const r = await runCommand(once, {}, { cwd: dir });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(
       /^ok\s+a .*\n\s+push failed: push to http:\/\/127\.0\.0\.1:1\/metrics\/job\/pushagent\/instance\/\S+\/check\/a failed: ECONNREFUSED/m,
@@ -180,7 +185,7 @@ describe('once without a gateway', () => {
         'pushagent.config.yaml': config(redirecting.url),
         'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\n',
       });
-      const r = await runCli(['once'], { cwd: dir });
+      const r = await runCommand(once, {}, { cwd: dir });
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toMatch(
         /push failed: push to http:\/\/127\.0\.0\.1:\d+\/metrics\/job\/pushagent\/instance\/\S+\/check\/a failed: HTTP 307: Temporary Redirect/,
@@ -193,7 +198,7 @@ describe('once without a gateway', () => {
 
   it('without a pushgateway section prints to stdout and says so on stderr', async () => {
     const dir = await workdir({ 'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\n' });
-    const r = await runCli(['once'], { cwd: dir });
+    const r = await runCommand(once, {}, { cwd: dir });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('no output configured: printing what would be pushed to stdout');
     expect(r.stdout).toContain(`# group job="pushagent",instance="${FQDN}",check="a"\n# HELP a_value`);
@@ -204,14 +209,12 @@ describe('once without a gateway', () => {
     const dir = await workdir({
       'checks/a.yaml': 'name: a\ncommand: echo 1\nintervall: 15s\nmetric: {name: a_value}\n',
     });
-    const r = await runCli(['once'], { cwd: dir });
+    const r = await runCommand(once, {}, { cwd: dir });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('checks/a.yaml:3:1: check "a": unknown key "intervall" (did you mean "interval"?)');
-    const r2 = await runCli(['once', '--check', 'nope']);
+    const r2 = await runCommand(once, { check: ['nope'] });
     expect(r2.exitCode).toBe(3);
     expect(r2.stderr).toContain('unknown check "nope"; known: ');
-    const r3 = await runCli(['once', '--bogus']);
-    expect(r3.exitCode).toBe(3);
   });
 
   it('refuses a localhost instance unless `instance:` is set', async () => {
@@ -219,7 +222,7 @@ describe('once without a gateway', () => {
       'pushagent.config.yaml': 'instance: localhost\n',
       'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\n',
     });
-    const r = await runCli(['once', '--dry-run'], { cwd: dir });
+    const r = await runCommand(once, { dryRun: true }, { cwd: dir });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('pushagent.config.yaml:1:11: instance "localhost" would mix every host into one series');
   });

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { validate } from '../../src/commands/validate.js';
+import { runCommand } from '../helpers/command.js';
 import { workdir } from '../helpers/workdir.js';
 
 describe('validate', () => {
   it('loads the shipped config.example.yaml and every shipped check, and prints their table', async () => {
-    const r = await runCli(['validate', '-c', 'config.example.yaml']);
+    const r = await runCommand(validate, { config: 'config.example.yaml' });
     // Other shipped examples come and go: each test checks its own rows.
     expect(r.stderr).toMatch(/^\d+ checks valid \(config config\.example\.yaml, checks in checks\)\n$/);
     expect(r.exitCode).toBe(0);
@@ -25,7 +26,7 @@ describe('validate', () => {
       'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\ntimeout: 20s\ninterval: 10s\n',
       'checks/b.yaml': 'name: a\ncommand: echo 1\nmetric: {name: b_value}\n',
     });
-    const r = await runCli(['validate'], { cwd: dir });
+    const r = await runCommand(validate, {}, { cwd: dir });
     expect(r.exitCode).toBe(3);
     // Config problems come first: checks are only read once the config itself is valid.
     expect(r.stderr).toBe(
@@ -35,7 +36,7 @@ describe('validate', () => {
       'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\ntimeout: 20s\ninterval: 10s\n',
       'checks/b.yaml': 'name: a\ncommand: echo 1\nmetric: {name: b_value}\n',
     });
-    const r2 = await runCli(['validate'], { cwd: fixed });
+    const r2 = await runCommand(validate, {}, { cwd: fixed });
     expect(r2.exitCode).toBe(3);
     expect(r2.stderr).toBe(
       'checks/a.yaml:4:10: check "a": timeout 20s exceeds the interval 10s\n' +
@@ -61,7 +62,7 @@ describe('validate', () => {
       'secrets/pw': 'pw\n',
       'etc/tls/client.key': 'key\n',
     });
-    const r = await runCli(['validate', '-c', 'etc/pushagent.config.yaml'], { cwd: dir });
+    const r = await runCommand(validate, { config: 'etc/pushagent.config.yaml' }, { cwd: dir });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toBe(
       'etc/pushagent.config.yaml:3:3: unknown key "pushgateway.metod" (did you mean "method"?)\n' +
@@ -73,7 +74,7 @@ describe('validate', () => {
   });
 
   it('a missing -c file is exit 3 naming it', async () => {
-    const r = await runCli(['validate', '-c', 'nope.yaml']);
+    const r = await runCommand(validate, { config: 'nope.yaml' });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toBe('nope.yaml: cannot read the config file: no such file\n1 problem found\n');
   });

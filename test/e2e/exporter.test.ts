@@ -7,13 +7,14 @@
 import path from 'node:path';
 import { Agent as Dispatcher, fetch as undiciFetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { once } from '../../src/commands/once.js';
+import { runCommand } from '../helpers/command.js';
 import { Agent, waitUntil } from '../helpers/daemon.js';
-import { hasPrometheus, Prometheus, type VectorSample } from '../helpers/prometheus.js';
+import { hasPrometheus, Prometheus, vectorOf } from '../helpers/prometheus.js';
 import { freePort } from '../helpers/pushgateway.js';
 import { bcryptHash, hasWebConfigTools, makePki } from '../helpers/web-config.js';
 import { workdir } from '../helpers/workdir.js';
-import { samplesOf } from '../helpers/exposition.js';
+import { samplesOf, seriesKey } from '../helpers/exposition.js';
 
 const CHECKS = {
   'checks/answer.yaml': 'name: answer\ncommand: echo 42\nmetric: {name: answer_value}\ninterval: 1s\n',
@@ -24,22 +25,6 @@ const CHECKS = {
   'checks/hang.yaml':
     'name: hang\ncommand: sleep 30\nmetric: {name: hang_value}\ninterval: 4s\ntimeout: 3500ms\nkill_grace: 100ms\n',
 };
-
-/** A query's answer as name{labels sorted} → value. */
-function asMap(samples: readonly VectorSample[]): Map<string, number> {
-  return new Map(
-    samples.map((s) => {
-      const { __name__: name, ...labels } = s.metric;
-      return [
-        `${name}{${Object.keys(labels)
-          .sort()
-          .map((k) => `${k}="${labels[k]}"`)
-          .join(',')}}`,
-        Number(s.value[1]),
-      ];
-    }),
-  );
-}
 
 const scrapeConfig = (job: string, target: string, extra = ''): string =>
   `  - job_name: ${job}\n    scrape_interval: 1s\n    scrape_timeout: 1s\n    static_configs: [{targets: ['${target}']}]\n${extra}`;
@@ -60,23 +45,17 @@ describe.skipIf(!hasPrometheus)('exporter mode scraped by a real Prometheus', ()
       'pushagent.config.yaml': `exporter: {listen: "${target}"}\nlabels: {dc: fra}\ndefaults: {interval: 1s}\n`,
       ...CHECKS,
     });
-    const dry = await runCli(['once', '--dry-run', '--check', 'answer', '--check', 'temps', '--check', 'broken'], {
-      cwd: dir,
-    });
+    const dry = await runCommand(once, { dryRun: true, check: ['answer', 'temps', 'broken'] }, { cwd: dir });
     expect(dry.stdout).toContain(`# exporter http://${target}/metrics: check "answer"\n`);
     const expected = samplesOf(dry.stdout);
 
     agent = Agent.start([], { cwd: dir });
     await agent.waitForLog((l) => l.msg === 'started');
     prom = await Prometheus.start(`scrape_configs:\n${scrapeConfig('pushagent-exporter', target)}`);
-    const query = async (expr: string) => asMap(await prom!.query(expr));
-    expect(
-      await waitUntil(
-        async () =>
-          (await query('up{job="pushagent-exporter"}')).get(`up{instance="${target}",job="pushagent-exporter"}`) === 1,
-        10_000,
-      ),
-    ).toBe(true);
+    const query = async (expr: string) => vectorOf(await prom!.query(expr));
+    const upKey = `up{instance="${target}",job="pushagent-exporter"}`;
+    await waitUntil(async () => (await query('up{job="pushagent-exporter"}')).get(upKey) === '1', 10_000);
+    expect((await query('up{job="pushagent-exporter"}')).get(upKey)).toBe('1');
     const got = await waitUntil(async () => {
       const m = await query(
         '{job="pushagent-exporter",__name__=~"answer_value|temp_celsius|pushagent_check_success|pushagent_check_exit_code"}',
@@ -84,11 +63,6 @@ describe.skipIf(!hasPrometheus)('exporter mode scraped by a real Prometheus', ()
       return m.size >= 9 ? m : undefined;
     }, 10_000);
     expect(got).toBeDefined();
-    const key = (name: string, labels: Record<string, string>) =>
-      `${name}{${Object.keys(labels)
-        .sort()
-        .map((k) => `${k}="${labels[k]}"`)
-        .join(',')}}`;
     for (const [name, labels] of [
       ['answer_value', { check: 'answer', dc: 'fra' }],
       ['temp_celsius', { check: 'temps', dc: 'fra', sensor: 'a' }],
@@ -96,8 +70,9 @@ describe.skipIf(!hasPrometheus)('exporter mode scraped by a real Prometheus', ()
       ['pushagent_check_success', { check: 'broken', dc: 'fra' }],
       ['pushagent_check_exit_code', { check: 'broken', dc: 'fra' }],
     ] as const) {
-      const scraped = key(name, { ...labels, instance: target, job: 'pushagent-exporter' });
-      expect([scraped, got!.get(scraped)]).toEqual([scraped, expected.get(key(name, labels))]);
+      const scraped = seriesKey(name, { ...labels, instance: target, job: 'pushagent-exporter' });
+      const printed = expected.get(seriesKey(name, labels));
+      expect([scraped, Number(got!.get(scraped))]).toEqual([scraped, printed]);
     }
 
     // The hanging check: its runs time out, and meanwhile scrapes answer within 50 ms.
@@ -111,14 +86,10 @@ describe.skipIf(!hasPrometheus)('exporter mode scraped by a real Prometheus', ()
       expect(res.status).toBe(200);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const timedOut = await waitUntil(
-      async () =>
-        (await query('pushagent_check_timed_out{check="hang"}')).get(
-          `pushagent_check_timed_out{check="hang",dc="fra",instance="${target}",job="pushagent-exporter"}`,
-        ) === 1,
-      10_000,
-    );
-    expect(timedOut).toBe(true);
+    const hangKey = `pushagent_check_timed_out{check="hang",dc="fra",instance="${target}",job="pushagent-exporter"}`;
+    const timedOut = () => query('pushagent_check_timed_out{check="hang"}').then((m) => m.get(hangKey));
+    await waitUntil(async () => (await timedOut()) === '1', 10_000);
+    expect(await timedOut()).toBe('1');
     latencies.sort((a, b) => a - b);
     console.log(
       `exporter /metrics latency while a check hangs: ${latencies.length} scrapes, median ${latencies[latencies.length >> 1]!.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
@@ -129,7 +100,9 @@ describe.skipIf(!hasPrometheus)('exporter mode scraped by a real Prometheus', ()
     expect(latencies[latencies.length >> 1]).toBeLessThan(50);
     expect(latencies.at(-1)).toBeLessThan(500);
     // Prometheus' own view: every scrape of the agent took well under a second.
-    expect((await query('scrape_duration_seconds{job="pushagent-exporter"}')).values().next().value).toBeLessThan(0.05);
+    expect(
+      Number((await query('scrape_duration_seconds{job="pushagent-exporter"}')).values().next().value),
+    ).toBeLessThan(0.05);
   }, 60_000);
 
   it.skipIf(!hasWebConfigTools)(
@@ -150,22 +123,21 @@ describe.skipIf(!hasPrometheus)('exporter mode scraped by a real Prometheus', ()
       prom = await Prometheus.start(
         `scrape_configs:\n${scrapeConfig('good', target, `${tls}    basic_auth: {username: prom, password: s3cret}\n`)}${scrapeConfig('wrong', target, `${tls}    basic_auth: {username: prom, password: nope}\n`)}${scrapeConfig('plain', target)}`,
       );
-      const up = async () => asMap(await prom!.query('up'));
+      const up = async () => vectorOf(await prom!.query('up'));
       const settled = await waitUntil(async () => {
         const m = await up();
         return m.size === 3 ? m : undefined;
       }, 10_000);
       expect(settled).toBeDefined();
-      expect(await waitUntil(async () => (await up()).get(`up{instance="${target}",job="good"}`) === 1, 10_000)).toBe(
-        true,
-      );
+      await waitUntil(async () => (await up()).get(`up{instance="${target}",job="good"}`) === '1', 10_000);
       const m = await up();
-      expect([m.get(`up{instance="${target}",job="wrong"}`), m.get(`up{instance="${target}",job="plain"}`)]).toEqual([
-        0, 0,
+      expect(['good', 'wrong', 'plain'].map((job) => m.get(`up{instance="${target}",job="${job}"}`))).toEqual([
+        '1',
+        '0',
+        '0',
       ]);
-      expect(await waitUntil(async () => (await prom!.query('answer_value{job="good"}')).length === 1, 10_000)).toBe(
-        true,
-      );
+      await waitUntil(async () => (await prom!.query('answer_value{job="good"}')).length === 1, 10_000);
+      expect(await prom!.query('answer_value{job="good"}')).toHaveLength(1);
 
       const dispatcher = new Dispatcher({ connect: { ca: pki.caPem } });
       const basic = (p: string) => `Basic ${Buffer.from(`prom:${p}`).toString('base64')}`;
@@ -192,7 +164,10 @@ describe.skipIf(!hasPrometheus)('exporter mode scraped by a real Prometheus', ()
         dispatcher,
         headers: { authorization: basic('n3w') },
       });
-      expect([after.status, (await after.text()).includes('answer_value{check="answer"} 42')]).toEqual([200, true]);
+      expect([after.status, await after.text()]).toEqual([
+        200,
+        expect.stringContaining('answer_value{check="answer"} 42'),
+      ]);
     },
     60_000,
   );

@@ -8,14 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, runCli } from '../helpers/cli.js';
+import { once } from '../../src/commands/once.js';
+import { REPO, runCommand, VERSION } from '../helpers/command.js';
 import { Agent, waitUntil } from '../helpers/daemon.js';
 import { hasPrometheus, Prometheus, type VectorSample } from '../helpers/prometheus.js';
 import { hasPushgateway, Pushgateway } from '../helpers/pushgateway.js';
 import { workdir } from '../helpers/workdir.js';
 
 const FQDN = execFileSync('hostname', ['-f'], { encoding: 'utf8' }).trim();
-const VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 const DOC_TARGET = "'pushgateway.example.com:9091'";
 
 /** The first ```yaml block under docs/pushgateway.md's "Prometheus scrape config" heading, as printed. */
@@ -74,10 +74,10 @@ describe.skipIf(!hasPushgateway || !hasPrometheus)('end to end through a real Pr
       'checks/broken.yaml': 'name: broken\ncommand: exit 3\ninterval: 500ms\nmetric: {name: broken_value}\n',
     });
 
-    const once = await runCli(['once'], { cwd: dir });
-    expect(once.stderr).toMatch(/^ok\s+netstat_wait .*pushed to/m);
-    expect(once.stderr).toMatch(/^FAIL\s+broken .*exit code 3/m);
-    expect(once.exitCode).toBe(1);
+    const first = await runCommand(once, { version: VERSION }, { cwd: dir });
+    expect(first.stderr).toMatch(/^ok\s+netstat_wait .*pushed to/m);
+    expect(first.stderr).toMatch(/^FAIL\s+broken .*exit code 3/m);
+    expect(first.exitCode).toBe(1);
 
     // The old script's number, under exactly the labels pushagent pushed: with honor_labels the
     // gateway's own job/instance do not replace them (no exported_job, no exported_instance).

@@ -9,15 +9,16 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { once } from '../../src/commands/once.js';
+import { runCommand } from '../helpers/command.js';
 import { Agent, waitUntil } from '../helpers/daemon.js';
-import { hasPrometheus, Prometheus, type VectorSample } from '../helpers/prometheus.js';
+import { hasPrometheus, Prometheus, vectorOf } from '../helpers/prometheus.js';
 import { hasVictoriaMetrics, VictoriaMetrics } from '../helpers/victoria-metrics.js';
 import { workdir } from '../helpers/workdir.js';
 
 const FQDN = execFileSync('hostname', ['-f'], { encoding: 'utf8' }).trim();
 
-/** `name{labels} value ts` lines of `once --dry-run`'s remote_write preview, as name{labels} → value. */
+/** `name{labels} value ts` lines of `once --dry-run`'s remote_write preview, keyed as vectorOf's. */
 function dryRunValues(stdout: string): Map<string, string> {
   const values = new Map<string, string>();
   for (const line of stdout.split('\n')) {
@@ -25,20 +26,6 @@ function dryRunValues(stdout: string): Map<string, string> {
     if (m) values.set(m[1]!, m[2]!);
   }
   return values;
-}
-
-/** A query's answer as name{labels sorted} → value, the form dryRunValues reads. */
-function asText(samples: readonly VectorSample[]): Map<string, string> {
-  return new Map(
-    samples.map((s) => {
-      const { __name__: name, ...labels } = s.metric;
-      const inner = Object.keys(labels)
-        .sort()
-        .map((k) => `${k}="${labels[k]}"`)
-        .join(',');
-      return [`${name}{${inner}}`, s.value[1]];
-    }),
-  );
 }
 
 const rssMiB = (pid: number): number =>
@@ -66,11 +53,11 @@ describe.skipIf(!hasPrometheus)('remote_write into a real Prometheus', () => {
       'pushagent.config.yaml': `remote_write:\n  - url: ${prom.url}/api/v1/write\ndefaults: {interval: 1s}\n`,
       ...CHECKS,
     });
-    const dry = dryRunValues((await runCli(['once', '--dry-run'], { cwd: dir })).stdout);
+    const dry = dryRunValues((await runCommand(once, { dryRun: true }, { cwd: dir })).stdout);
     expect(dry.get(`answer_value{check="answer",instance="${FQDN}",job="pushagent"}`)).toBe('42');
 
     agent = Agent.start([], { cwd: dir });
-    const query = async (expr: string) => asText(await prom!.query(expr));
+    const query = async (expr: string) => vectorOf(await prom!.query(expr));
     const got = await waitUntil(async () => {
       const m = await query(
         '{job="pushagent",__name__=~"answer_value|temp_celsius|pushagent_check_success|pushagent_check_exit_code"}',
@@ -136,14 +123,14 @@ describe.skipIf(!hasVictoriaMetrics)('remote_write into a real VictoriaMetrics',
       'pushagent.config.yaml': `remote_write:\n  - url: ${vm.url}/api/v1/write\n    max_backoff: 2s\n`,
       ...CHECKS,
     });
-    const dry = dryRunValues((await runCli(['once', '--dry-run'], { cwd: dir })).stdout);
+    const dry = dryRunValues((await runCommand(once, { dryRun: true }, { cwd: dir })).stdout);
     agent = Agent.start([], { cwd: dir });
     const key = `answer_value{check="answer",instance="${FQDN}",job="pushagent"}`;
-    const first = await waitUntil(async () => asText(await vm!.query('answer_value')).get(key), 15_000);
+    const first = await waitUntil(async () => vectorOf(await vm!.query('answer_value')).get(key), 15_000);
     expect(first).toBe(dry.get(key));
     // Each check's report is its own write: the other check's may land a moment later.
     const tempKey = `temp_celsius{check="temps",instance="${FQDN}",job="pushagent",sensor="a"}`;
-    const temp = await waitUntil(async () => asText(await vm!.query('temp_celsius')).get(tempKey), 15_000);
+    const temp = await waitUntil(async () => vectorOf(await vm!.query('temp_celsius')).get(tempKey), 15_000);
     expect(temp).toBe('21.5');
 
     const rssBefore = rssMiB(agent.pid);

@@ -2,9 +2,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { REPO } from './command.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+export { REPO };
 
 export interface CliResult {
   exitCode: number;

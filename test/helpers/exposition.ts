@@ -11,15 +11,19 @@ export function samplesOf(text: string): Map<string, number> {
     const parsed = parsePrometheusText(part);
     if (!parsed.ok) throw new Error(`line ${parsed.line}: ${parsed.message}`);
     for (const f of parsed.value) {
-      for (const s of f.samples)
-        out.set(
-          `${s.name}{${Object.keys(s.labels)
-            .sort()
-            .map((k) => `${k}="${s.labels[k]}"`)
-            .join(',')}}`,
-          s.value,
-        );
+      for (const s of f.samples) out.set(seriesKey(s.name, s.labels), s.value);
     }
   }
   return out;
+}
+
+/**
+ * A series as one comparable text: `name{a="1",b="2"}`, labels sorted, values as they are (not
+ * escaped). The key of samplesOf and of vectorOf (helpers/prometheus.ts), so a dry run and a query compare.
+ */
+export function seriesKey(name: string, labels: Readonly<Record<string, string>>): string {
+  return `${name}{${Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${labels[k]}"`)
+    .join(',')}}`;
 }

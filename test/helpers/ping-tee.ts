@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { removeAfterTest } from './workdir.js';
 
 /** The real ping on PATH, or '' when there is none. */
 export const REAL_PING = spawnSync('sh', ['-c', 'command -v ping'], { encoding: 'utf8' }).stdout.trim();
@@ -22,13 +23,17 @@ export interface Printed {
   times: number[] | undefined;
 }
 
-/** A `ping` that runs the real one and keeps its stdout in `logs/`, one file per run. */
+/**
+ * A `ping` that runs the real one and keeps its stdout in `logs/`, one file per run; its folder is
+ * removed after the test.
+ */
 export async function teeingPing(): Promise<{
   bin: string;
   program: string;
   summaries: () => Promise<Map<string, Printed>>;
 }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pushagent-ping-'));
+  removeAfterTest(dir);
   const bin = path.join(dir, 'bin');
   const logs = path.join(dir, 'logs');
   await mkdir(bin);

@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { seriesKey } from './exposition.js';
 import { freePort } from './pushgateway.js';
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? 'prometheus';
@@ -24,6 +25,19 @@ if (!hasPrometheus)
 export interface VectorSample {
   metric: Record<string, string>;
   value: [number, string];
+}
+
+/**
+ * A query's answer (of Prometheus or VictoriaMetrics) as series → value as the server prints it,
+ * keyed like samplesOf's `name{labels sorted}` (helpers/exposition.ts).
+ */
+export function vectorOf(samples: readonly VectorSample[]): Map<string, string> {
+  return new Map(
+    samples.map((s) => {
+      const { __name__: name = '', ...labels } = s.metric;
+      return [seriesKey(name, labels), s.value[1]];
+    }),
+  );
 }
 
 export interface RuleState {

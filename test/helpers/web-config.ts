@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { removeAfterTest } from './workdir.js';
 
 const OPENSSL = 'openssl';
 const MKPASSWD = 'mkpasswd';
@@ -70,9 +71,13 @@ const LEAF_EXT = {
   client: 'basicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = clientAuth\n',
 };
 
-/** A fresh CA, a server certificate (SAN IP:127.0.0.1) and a client certificate it signed, valid for a day. */
+/**
+ * A fresh CA, a server certificate (SAN IP:127.0.0.1) and a client certificate it signed, valid for a
+ * day, in a temporary folder removed after the test (or, made in a beforeAll, when the process exits).
+ */
 export async function makePki(): Promise<TestPki> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pushagent-pki-'));
+  removeAfterTest(dir);
   const f = (name: string): string => path.join(dir, name);
   const openssl = (...args: string[]): void => {
     execFileSync(OPENSSL, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });

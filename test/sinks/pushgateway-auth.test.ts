@@ -1,6 +1,6 @@
 /**
- * `pushgateway.auth` and `pushgateway.tls` end to end: the built CLI as a real process against a
- * real Pushgateway started with a `--web.config.file` (basic_auth_users, tls_server_config, client
+ * `pushgateway.auth` and `pushgateway.tls` end to end: `once`, in-process, against a real
+ * Pushgateway started with a `--web.config.file` (basic_auth_users, tls_server_config, client
  * certificates), with a CA and certificates made by openssl for the run. Bearer tokens (which the
  * Pushgateway does not check) and a failing gateway's URL are seen by a recording HTTP server.
  */
@@ -8,7 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { once } from '../../src/commands/once.js';
+import { validate } from '../../src/commands/validate.js';
+import { runCommand } from '../helpers/command.js';
 import { startRecorder } from '../helpers/http-recorder.js';
 import { family, hasPushgateway, Pushgateway } from '../helpers/pushgateway.js';
 import { hasWebConfigTools, makePki, webConfigArg, type TestPki } from '../helpers/web-config.js';
@@ -56,7 +58,7 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
       ]),
       ...check('basic_pw', 11),
     });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.stderr).toMatch(/^ok\s+basic_pw .*pushed to http:\/\/127\.0\.0\.1:\d+/m);
     expect(r.exitCode).toBe(0);
     expect(await stored(gw, 'basic_pw')).toBe('11');
@@ -67,7 +69,7 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
       'pushagent.config.yaml': config(gw.url, ['  auth:', '    username: 1000', '    password: 007']),
       ...check('basic_numbers', 14),
     });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.stderr).toMatch(/^ok\s+basic_numbers /m);
     expect(r.exitCode).toBe(0);
     expect(await stored(gw, 'basic_numbers')).toBe('14');
@@ -83,7 +85,7 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
       'secrets/pgw-password': `${PASSWORD}\n`,
       ...check('basic_file', 12),
     });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.stderr).toMatch(/^ok\s+basic_file /m);
     expect(r.exitCode).toBe(0);
     expect(await stored(gw, 'basic_file')).toBe('12');
@@ -94,7 +96,7 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
       'pushagent.config.yaml': config(gw.url, ['  auth:', `    username: ${USER}`, '    password: ${PGW_PASSWORD}']),
       ...check('basic_env', 13),
     });
-    const r = await runCli(['once'], { cwd, env: { PGW_PASSWORD: PASSWORD } });
+    const r = await runCommand(once, {}, { cwd, env: { PGW_PASSWORD: PASSWORD } });
     expect(r.stderr).toMatch(/^ok\s+basic_env /m);
     expect(r.exitCode).toBe(0);
     expect(await stored(gw, 'basic_env')).toBe('13');
@@ -105,7 +107,7 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
       'pushagent.config.yaml': config(gw.url, ['  auth:', `    username: ${USER}`, '    password: not-the-password']),
       ...check('basic_wrong', 14),
     });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(
       `push failed: push to ${gw.url}/metrics/job/pushagent/instance/test-host/check/basic_wrong failed: HTTP 401`,
@@ -116,7 +118,7 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
 
   it('no auth at all is exit 2 with HTTP 401', async () => {
     const cwd = await workdir({ 'pushagent.config.yaml': config(gw.url), ...check('basic_none', 15) });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/push failed: .* failed: HTTP 401/);
     expect(await gw.group('basic_none')).toBeUndefined();
@@ -125,7 +127,7 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
   it('credentials in the URL (percent-encoded) are basic auth: stored; exit 0; printed as ***', async () => {
     const withCreds = gw.url.replace('http://', `http://${encodeURIComponent(USER)}:${encodeURIComponent(PASSWORD)}@`);
     const cwd = await workdir({ 'pushagent.config.yaml': config(withCreds), ...check('basic_url', 17) });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.stderr).toMatch(/^ok\s+basic_url .*pushed to http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+$/m);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).not.toContain(encodeURIComponent(PASSWORD));
@@ -142,7 +144,7 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
       'etc/secrets/pgw-password': `${PASSWORD}\n`,
       ...Object.fromEntries(Object.entries(check('basic_rel', 18)).map(([f, t]) => [`etc/${f}`, t])),
     });
-    const r = await runCli(['once', '-c', 'etc/pushagent.config.yaml'], { cwd });
+    const r = await runCommand(once, { config: 'etc/pushagent.config.yaml' }, { cwd });
     expect(r.stderr).toMatch(/^ok\s+basic_rel /m);
     expect(r.exitCode).toBe(0);
     expect(await stored(gw, 'basic_rel')).toBe('18');
@@ -157,7 +159,7 @@ describe.skipIf(skip)('pushgateway.auth against a Pushgateway with basic_auth_us
       ]),
       ...check('basic_missing', 16),
     });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('nope/pgw-password');
     expect(r.stderr).toContain('auth.password_file');
@@ -188,7 +190,7 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway serving https', () 
       'pushagent.config.yaml': config(gw.url, ['  tls:', `    ca_file: ${JSON.stringify(pki.caCert)}`]),
       ...check('tls_ca', 21),
     });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.stderr).toMatch(/^ok\s+tls_ca .*pushed to https:\/\/127\.0\.0\.1:\d+/m);
     expect(r.exitCode).toBe(0);
     expect(await stored(gw, 'tls_ca')).toBe('21');
@@ -196,7 +198,7 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway serving https', () 
 
   it('without tls.ca_file the certificate is not trusted: exit 2 with a certificate error; nothing stored', async () => {
     const cwd = await workdir({ 'pushagent.config.yaml': config(gw.url), ...check('tls_untrusted', 22) });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(
       /push failed: push to https:\/\/127\.0\.0\.1:\d+\/metrics\/job\/pushagent\/\S+ failed: .*certificate/,
@@ -209,7 +211,7 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway serving https', () 
       'pushagent.config.yaml': config(gw.url, ['  tls:', '    insecure_skip_verify: true']),
       ...check('tls_insecure', 23),
     });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.stderr).toMatch(/^ok\s+tls_insecure /m);
     expect(r.exitCode).toBe(0);
     expect(await stored(gw, 'tls_insecure')).toBe('23');
@@ -220,7 +222,7 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway serving https', () 
       'pushagent.config.yaml': config(gw.url, ['  tls:', '    ca_file: nope/ca.crt']),
       ...check('tls_missing', 24),
     });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain('nope/ca.crt');
     expect(r.stderr).toContain(
@@ -256,7 +258,7 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway requiring client ce
       ]),
       ...check('mtls_ok', 31),
     });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.stderr).toMatch(/^ok\s+mtls_ok .*pushed to https:\/\/127\.0\.0\.1:\d+/m);
     expect(r.exitCode).toBe(0);
     expect(await stored(gw, 'mtls_ok')).toBe('31');
@@ -275,7 +277,7 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway requiring client ce
       'etc/tls/client.key': pki.clientKeyPem,
       ...Object.fromEntries(Object.entries(check('mtls_rel', 33)).map(([f, t]) => [`etc/${f}`, t])),
     });
-    const r = await runCli(['once', '-c', 'etc/pushagent.config.yaml'], { cwd });
+    const r = await runCommand(once, { config: 'etc/pushagent.config.yaml' }, { cwd });
     expect(r.stderr).toMatch(/^ok\s+mtls_rel /m);
     expect(r.exitCode).toBe(0);
     expect(await stored(gw, 'mtls_rel')).toBe('33');
@@ -293,7 +295,7 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway requiring client ce
       ]),
       ...check('mtls_wrongcert', 34),
     });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/push failed: push to https:\/\/127\.0\.0\.1:\d+\/\S+\/check\/mtls_wrongcert failed: \S+/);
     expect(r.stderr).not.toContain('may require a client certificate');
@@ -305,7 +307,7 @@ describe.skipIf(skip)('pushgateway.tls against a Pushgateway requiring client ce
       'pushagent.config.yaml': config(gw.url, ['  tls:', `    ca_file: ${JSON.stringify(pki.caCert)}`]),
       ...check('mtls_nocert', 32),
     });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(
       /push failed: push to https:\/\/127\.0\.0\.1:\d+\/metrics\/job\/pushagent\/\S+\/check\/mtls_nocert failed: /,
@@ -342,7 +344,7 @@ describe.skipIf(skip)('pushgateway.tls against a TLS 1.2 Pushgateway requiring c
       'pushagent.config.yaml': config(gw.url, ['  tls:', `    ca_file: ${JSON.stringify(pki.caCert)}`]),
       ...check('mtls12_nocert', 35),
     });
-    const r = await runCli(['once'], { cwd });
+    const r = await runCommand(once, {}, { cwd });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(
       /check\/mtls12_nocert failed: ERR_SSL_\S+ .+ \(the gateway may require a client certificate: set tls\.cert_file and tls\.key_file\)$/m,
@@ -359,7 +361,7 @@ describe('pushgateway.auth bearer tokens and credentials in the URL, seen by a r
         'pushagent.config.yaml': config(rec.url, ['  auth:', '    bearer_token: tok-inline.123']),
         ...check('bearer_inline', 41),
       });
-      const r = await runCli(['once'], { cwd });
+      const r = await runCommand(once, {}, { cwd });
       expect(r.stderr).toMatch(/^ok\s+bearer_inline /m);
       expect(r.exitCode).toBe(0);
       expect(rec.requests).toHaveLength(1);
@@ -382,7 +384,7 @@ describe('pushgateway.auth bearer tokens and credentials in the URL, seen by a r
         'secrets/token': 'tok-from-file\n',
         ...check('bearer_file', 42),
       });
-      const r = await runCli(['once'], { cwd });
+      const r = await runCommand(once, {}, { cwd });
       expect(r.exitCode).toBe(0);
       expect(rec.requests.map((q) => q.headers.authorization)).toEqual(['Bearer tok-from-file']);
     } finally {
@@ -396,7 +398,7 @@ describe('pushgateway.auth bearer tokens and credentials in the URL, seen by a r
       // An unencoded @ in the password: URL parsing ends the userinfo at the last @.
       const withCreds = rec.url.replace('http://', 'http://pgw%40ops:p%3Ass@w0rd@');
       const cwd = await workdir({ 'pushagent.config.yaml': config(withCreds), ...check('url_basic', 44) });
-      const r = await runCli(['once'], { cwd });
+      const r = await runCommand(once, {}, { cwd });
       expect(r.exitCode).toBe(0);
       expect(r.stderr).toContain(`pushed to ${rec.url.replace('http://', 'http://***:***@')}\n`);
       expect(r.stderr).not.toContain('w0rd');
@@ -418,13 +420,13 @@ describe('pushgateway.auth bearer tokens and credentials in the URL, seen by a r
         'pushagent.config.yaml': config(withCreds, ['  auth:', '    bearer_token: tok']),
         ...check('url_and_auth', 45),
       });
-      const r = await runCli(['validate'], { cwd });
+      const r = await runCommand(validate, {}, { cwd });
       expect(r.exitCode).toBe(3);
       expect(r.stderr).toBe(
         'pushagent.config.yaml:2:8: pushgateway.url: credentials in the URL and an auth section: use one\n1 problem found\n',
       );
-      const once = await runCli(['once'], { cwd });
-      expect(once.exitCode).toBe(3);
+      const sent = await runCommand(once, {}, { cwd });
+      expect(sent.exitCode).toBe(3);
       expect(rec.requests).toHaveLength(0);
     } finally {
       await rec.close();
@@ -440,7 +442,7 @@ describe('pushgateway.auth bearer tokens and credentials in the URL, seen by a r
         'secrets/token': 'tok-in-the-working-directory\n',
         ...Object.fromEntries(Object.entries(check('bearer_rel', 46)).map(([f, t]) => [`etc/${f}`, t])),
       });
-      const r = await runCli(['once', '-c', 'etc/pushagent.config.yaml'], { cwd });
+      const r = await runCommand(once, { config: 'etc/pushagent.config.yaml' }, { cwd });
       expect(r.exitCode).toBe(0);
       expect(rec.requests.map((q) => q.headers.authorization)).toEqual(['Bearer tok-beside-config']);
     } finally {
@@ -453,7 +455,7 @@ describe('pushgateway.auth bearer tokens and credentials in the URL, seen by a r
     try {
       const withCreds = rec.url.replace('http://', 'http://pgwuser:s3cr3t-in-url@');
       const cwd = await workdir({ 'pushagent.config.yaml': config(withCreds), ...check('url_creds', 43) });
-      const r = await runCli(['once'], { cwd });
+      const r = await runCommand(once, {}, { cwd });
       expect(r.exitCode).toBe(2);
       expect(rec.requests).toHaveLength(1);
       const shown = rec.url.replace('http://', 'http://***:***@');

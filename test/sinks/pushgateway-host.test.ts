@@ -12,7 +12,7 @@ import { healthFamilies } from '../../src/metrics/health.js';
 import type { MetricFamily } from '../../src/metrics/types.js';
 import { pushgatewaySinks, type PushgatewaySink } from '../../src/sinks/pushgateway.js';
 import type { Identity, Report } from '../../src/sinks/sink.js';
-import { startCaptureProxy, type CaptureProxy } from '../helpers/capture-proxy.js';
+import { startRecorder, type HttpRecorder } from '../helpers/http-recorder.js';
 import { family, hasPushgateway, Pushgateway, type StoredGroup } from '../helpers/pushgateway.js';
 
 const hasPromtool = (() => {
@@ -72,7 +72,7 @@ describe.skipIf(!hasPushgateway)('PushgatewaySink, grouping: host', () => {
   const setup = async (mode: 'once' | 'run' = 'run') => {
     const gw = await Pushgateway.start();
     open.push(() => gw.stop());
-    const proxy: CaptureProxy = await startCaptureProxy(gw.url);
+    const proxy: HttpRecorder = await startRecorder({ forwardTo: gw.url });
     open.push(() => proxy.close());
     const [sink] = (await pushgatewaySinks(config(proxy.url), ctxOf(mode))) as PushgatewaySink[];
     open.push(() => sink!.close(1000));

@@ -4,20 +4,20 @@
  * chosen status). The real receivers are in test/e2e/remote-write.test.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { once } from '../../src/commands/once.js';
+import { validate } from '../../src/commands/validate.js';
 import { encodeWriteRequest } from '../../src/sinks/remote-write-proto.js';
 import { batchSeries, retryAfterMs } from '../../src/sinks/remote-write.js';
 import { seriesOf } from '../../src/sinks/remote-write-series.js';
-import { REPO, runCli } from '../helpers/cli.js';
+import { runCommand, VERSION } from '../helpers/command.js';
 import { Agent, waitUntil } from '../helpers/daemon.js';
 import { decodeWriteRequest, seriesName, startCapture, type CapturedWrite } from '../helpers/remote-write.js';
 import { workdir } from '../helpers/workdir.js';
 
 const FQDN = execFileSync('hostname', ['-f'], { encoding: 'utf8' }).trim();
-const VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 const STALE_BITS = '7ff0000000000002';
 
 describe('WriteRequest encoding', () => {
@@ -154,7 +154,7 @@ describe('remote_write against a capture server', () => {
       'checks/a.yaml': 'name: a\ncommand: echo 7\nmetric: {name: a_value}\n',
       'checks/b.yaml': 'name: b\ncommand: "printf \'b_total{path=\\"/x\\",a=\\"1\\"} 3\\\\n\'"\n',
     });
-    const r = await runCli(['once'], { cwd: dir });
+    const r = await runCommand(once, { version: VERSION }, { cwd: dir });
     expect(r.stderr).toMatch(/^ok\s+a .*pushed to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/write$/m);
     expect(r.exitCode).toBe(0);
     expect(rw.writes).toHaveLength(1);
@@ -181,7 +181,7 @@ describe('remote_write against a capture server', () => {
       'pushagent.config.yaml': config(rw.url),
       'checks/a.yaml': 'name: a\ncommand: echo 7\nmetric: {name: a_value}\n',
     });
-    const r = await runCli(['once'], { cwd: dir });
+    const r = await runCommand(once, { version: VERSION }, { cwd: dir });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`push failed: write to ${rw.url} failed: HTTP 400: out of bounds`);
   });
@@ -192,7 +192,7 @@ describe('remote_write against a capture server', () => {
       'pushagent.config.yaml': config(rw.url),
       'checks/a.yaml': 'name: a\ncommand: echo 7\nmetric: {name: a_value}\n',
     });
-    const r = await runCli(['once', '--dry-run'], { cwd: dir });
+    const r = await runCommand(once, { dryRun: true, version: VERSION }, { cwd: dir });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^# remote_write ${rw.url}: check "a", 5 series at \\d+ ms$`, 'm'));
     expect(r.stdout).toMatch(new RegExp(`^a_value\\{check="a",instance="${FQDN}",job="pushagent"\\} 7 \\d{13}$`, 'm'));
@@ -301,7 +301,7 @@ describe('remote_write against a capture server', () => {
       'checks/.keep': '',
     });
     await writeFile(path.join(dir, 'checks', 'a.yaml'), 'name: a\ncommand: echo 1\nmetric: {name: a_value}\n');
-    const r = await runCli(['validate'], { cwd: dir });
+    const r = await runCommand(validate, {}, { cwd: dir });
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toContain(
       'pushagent.config.yaml:2:10: remote_write.0.url: credentials in the URL and an auth section: use one',
