@@ -1,36 +1,32 @@
-// The floor of the exec lateness with splay: a bare Node process of the agent's size starts the
-// same commands at the same phases as the agent would (one timer per check, n × interval + phase),
+// The floor of the exec lateness with splay: a bare Node process starts the same commands at the
+// same phases as the agent would (one timer per check, n × interval + phase),
 // through execa with the options of src/checks/process.ts, and nothing else: no parsing, no push,
 // no log. A Node process starts a child by forking itself and waits until the child has exec'd, so
 // each start holds the event loop for the fork; when two phases fall close together the second
 // waits. Prints lateness quantiles (ms) and CPU per run (process + reaped children, ms).
 //
-// Usage: node bare-splay.mjs <phasesJson> <intervalMs> <warmupS> <seconds> <anonMiB>
+// A floor, not a twin: fork copies the page tables of all the memory a process has touched, so the
+// same spawn costs a bigger process more (here 1.2 ms at 54 MiB of RSS, 3.6 ms at 105 MiB), and
+// the agent's own size is part of what it adds. (Padding this process with buffers to the agent's
+// size made each fork cost twice the agent's: a heap of many separate mappings is not the agent's.)
+//
+// Usage: node bare-splay.mjs <phasesJson> <intervalMs> <warmupS> <seconds>
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 
-const [phasesFile, intervalArg, warmupArg, secondsArg, anonArg] = process.argv.slice(2);
+const [phasesFile, intervalArg, warmupArg, secondsArg] = process.argv.slice(2);
 const phases = JSON.parse(readFileSync(phasesFile, 'utf8'));
 const interval = Number(intervalArg);
 const warmupEnd = Date.now() + Number(warmupArg) * 1000;
 const end = warmupEnd + Number(secondsArg) * 1000;
 const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-/** Anonymous resident memory in MiB (RssAnon), what fork copies page tables for. */
-function anon() {
-  return Number(/RssAnon:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
-}
-
 function cpuSeconds() {
   const stat = readFileSync('/proc/self/stat', 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
 }
-
-// Pad to the agent's anonymous memory (RssAnon) with touched memory, kept alive to the end.
-const pad = [];
-while (anon() < Number(anonArg) - 1) pad.push(Buffer.alloc(1 << 20, 1));
 
 const lateness = [];
 let runs = 0;

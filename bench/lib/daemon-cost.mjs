@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { daemonSession } from './daemon.mjs';
-import { PEERS, ROOT, anonMiB, fmt, spread, startGateway, stats, sumSamples, target } from './harness.mjs';
+import { PEERS, ROOT, fmt, spread, startGateway, stats, sumSamples, target } from './harness.mjs';
 
 const INTERVAL_MS = 200;
 const NETSTAT = 'netstat -an | grep -i wait | wc -l';
@@ -40,12 +40,11 @@ function procReadCpu(n) {
 
 /**
  * CPU seconds per run of the check's work on the chosen stack, by a bare Node process
- * (stack-floor.mjs), padded to `anon` MiB of anonymous memory: execa or fs/promises, and one undici
- * PUT per run.
+ * (stack-floor.mjs): execa or fs/promises, and one undici PUT per run.
  */
-function stackFloorCpu(kind, n, anon, gateway, command) {
+function stackFloorCpu(kind, n, gateway, command) {
   const script = path.join(ROOT, 'bench', 'lib', 'stack-floor.mjs');
-  const args = [script, kind, String(n), String(Math.round(anon)), gateway, ...(command ? [command] : [])];
+  const args = [script, kind, String(n), gateway, ...(command ? [command] : [])];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`stack-floor.mjs ${kind} failed: ${r.stderr}`);
   return JSON.parse(r.stdout).perRun;
@@ -58,9 +57,8 @@ const SESSIONS = [
     check: `- name: netstat_wait\n  command: ${NETSTAT}\n  interval: ${INTERVAL_MS}ms\n  metric: {name: count_netstat_wait_connections, help: Sockets in a WAIT state.}\n`,
     floorLabel: 'its command alone: `sh -c "netstat -an | grep -i wait | wc -l"`',
     floor: (n) => bashChildrenCpu(`sh -c '${NETSTAT}'`, n),
-    stackLabel:
-      "the same command through execa from a bare Node process of the agent's anonymous memory, and an undici PUT",
-    stackFloor: (n, anon, gateway) => stackFloorCpu('command', n, anon, gateway, NETSTAT),
+    stackLabel: 'the same command through execa from a bare Node process, and an undici PUT',
+    stackFloor: (n, gateway) => stackFloorCpu('command', n, gateway, NETSTAT),
   },
   {
     id: 'tcp',
@@ -68,9 +66,8 @@ const SESSIONS = [
     check: `- name: tcp_states\n  tcp: {}\n  interval: ${INTERVAL_MS}ms\n`,
     floorLabel: 'reading /proc/net/tcp and tcp6 alone (kernel time)',
     floor: (n) => procReadCpu(n * 5),
-    stackLabel:
-      "the same files read through fs/promises by a bare Node process of the agent's anonymous memory, and an undici PUT",
-    stackFloor: (n, anon, gateway) => stackFloorCpu('proc', n * 3, anon, gateway),
+    stackLabel: 'the same files read through fs/promises by a bare Node process, and an undici PUT',
+    stackFloor: (n, gateway) => stackFloorCpu('proc', n * 3, gateway),
   },
 ];
 
@@ -84,12 +81,12 @@ export async function daemonCost({ seconds, windowS, batchRuns, log }) {
     const seed = [];
     const floor = [];
     const stack = [];
-    const during = ({ pid }) => {
+    const during = () => {
       seed.push(
         bashChildrenCpu(`bash '${path.join(PEERS, 'seed-script.sh')}'`, batchRuns, { PUSHGATEWAY: seedGw.url }),
       );
       floor.push(session.floor(batchRuns));
-      stack.push(session.stackFloor(batchRuns * 3, anonMiB(pid), seedGw.url));
+      stack.push(session.stackFloor(batchRuns * 3, seedGw.url));
     };
     const s = await daemonSession({
       gateway: gw.url,
@@ -173,7 +170,7 @@ export async function daemonCost({ seconds, windowS, batchRuns, log }) {
   const stackOver = (id) => (figures[id].stack.median - figures[id].floor.median) * 1000;
   const notes = [
     `Above its floor, the agent spends ${over('netstat').toFixed(2)} ms per run of the netstat check and ${over('tcp').toFixed(2)} ms per run of the tcp check (scheduling, spawning from a Node process, parsing, serializing, the HTTP push). The floors alone are ${(figures.netstat.floor.median / figures.netstat.seed.median).toFixed(2)}× and ${(figures.tcp.floor.median / figures.tcp.seed.median).toFixed(2)}× the seed script.`,
-    `Of that, the stack itself (a bare Node process of the agent's size doing the same work through execa or fs/promises, and an undici PUT per run) costs ${stackOver('netstat').toFixed(2)} ms (netstat) and ${stackOver('tcp').toFixed(2)} ms (tcp) above the floors: a Node process forks itself to start a command, and fork copies the page tables of everything it has touched. The agent's own code (scheduling, parsing, serializing, health gauges, its queue) is the rest: ${over('netstat', 'stack').toFixed(2)} ms and ${over('tcp', 'stack').toFixed(2)} ms per run.`,
+    `Of that, the stack itself (a bare Node process doing the same work through execa or fs/promises, and an undici PUT per run) costs ${stackOver('netstat').toFixed(2)} ms (netstat) and ${stackOver('tcp').toFixed(2)} ms (tcp) above the floors: a Node process forks itself to start a command, and fork copies the page tables of everything it has touched. The agent's own code (scheduling, parsing, serializing, health gauges, its queue) and its larger size (a bigger process forks slower) are the rest: ${over('netstat', 'stack').toFixed(2)} ms and ${over('tcp', 'stack').toFixed(2)} ms per run.`,
   ];
   return {
     id: 'daemon',

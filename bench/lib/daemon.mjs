@@ -16,7 +16,7 @@ import { CLI, anonMiB, cpuSeconds, rssMiB, sleep, tempDir, track } from './harne
  * @param {number} o.warmupS      seconds before the first sample
  * @param {number} o.seconds      measured seconds
  * @param {number} [o.windowS]    a sample every windowS seconds (default 10)
- * @param {(agent: { pid: number }) => unknown} [o.during] before each window, the agent stopped (SIGSTOP) meanwhile
+ * @param {() => unknown} [o.during] called before each window, the agent stopped (SIGSTOP) meanwhile
  * @param {number} [o.settleMs]  after `during`, wait this long before the window starts (default 500)
  * @param {number} [o.intervalMs] the checks' interval: the agent is stopped just after a slot
  * @returns windows [{ a, b }] of samples { t, wall, cpu, rss, lines }, runs (per-run log lines after warm-up), problems
@@ -94,7 +94,7 @@ export async function daemonSession(o) {
       if (o.intervalMs) await wait(o.intervalMs - (Date.now() % o.intervalMs) + Math.min(50, o.intervalMs / 4));
       agent.kill('SIGSTOP');
       try {
-        await o.during({ pid: agent.pid });
+        await o.during();
       } finally {
         agent.kill('SIGCONT');
       }

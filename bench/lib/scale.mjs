@@ -28,10 +28,10 @@ function spawnBurst(count) {
 }
 
 /**
- * The floor of the exec lateness with splay (bare-splay.mjs): a bare Node process of `anon` MiB
- * starting `count` commands through execa at the phases the agent gives checks exec_0..N-1 here.
+ * The floor of the exec lateness with splay (bare-splay.mjs): a bare Node process starting `count`
+ * commands through execa at the phases the agent gives checks exec_0..N-1 here.
  */
-async function splayFloor({ count, warmupS, seconds, anon }) {
+async function splayFloor({ count, warmupS, seconds }) {
   const { phaseMs, resolveInstance } = await bundleSrc('splay', [
     [['phaseMs'], 'agent/splay.ts'],
     [['resolveInstance'], 'host.ts'],
@@ -40,7 +40,7 @@ async function splayFloor({ count, warmupS, seconds, anon }) {
   const file = path.join(tempDir('phases'), 'phases.json');
   writeFileSync(file, JSON.stringify(Array.from({ length: count }, (_, i) => phaseMs(instance, `exec_${i}`, 1000))));
   const script = path.join(ROOT, 'bench', 'lib', 'bare-splay.mjs');
-  const args = [script, file, '1000', String(warmupS), String(seconds), String(Math.round(anon))];
+  const args = [script, file, '1000', String(warmupS), String(seconds)];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: (warmupS + seconds + 60) * 1000 });
   if (r.status !== 0) throw new Error(`bare-splay.mjs failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
@@ -152,11 +152,10 @@ export async function scale({ count, seconds, kinds, log }) {
     notes.push(
       `Floor of the exec lateness without splay: a bare Node process starting ${count} \`sh -c true\` at once (child_process forks and waits for each exec in turn) starts the last ${fmt.ms(burst)} after the first.`,
     );
-    const anon = figures.exec.anonEnd;
-    const f = await splayFloor({ count, warmupS: 5, seconds, anon });
+    const f = await splayFloor({ count, warmupS: 5, seconds });
     figures.execFloor = f;
     notes.push(
-      `Floor of the exec lateness with splay: a bare Node process padded to the agent's anonymous memory (${fmt.mib(anon)} RssAnon) starting the same ${count} commands through execa at the agent's phases (one timer per check, nothing else: no parsing, push or log) is late by p50 ${f.p50} ms / p99 ${f.p99} ms / max ${f.max} ms over ${f.runs} runs, at ${f.cpuPerRunMs.toFixed(2)} ms of CPU per run (the agent: ${fmt.ms(figures.exec.p50)} / ${fmt.ms(figures.exec.p99)} / ${fmt.ms(figures.exec.max)}, ${(figures.exec.cpuPerRun * 1000).toFixed(2)} ms).`,
+      `Floor of the exec lateness with splay: a bare Node process (${fmt.mib(f.rssMiB)} at the end; the agent ${fmt.mib(figures.exec.rssEnd)}, ${fmt.mib(figures.exec.anonEnd)} of it anonymous) starting the same ${count} commands through execa at the agent's phases (one timer per check, nothing else: no parsing, push or log) is late by p50 ${f.p50} ms / p99 ${f.p99} ms / max ${f.max} ms over ${f.runs} runs, at ${f.cpuPerRunMs.toFixed(2)} ms of CPU per run (the agent: ${fmt.ms(figures.exec.p50)} / ${fmt.ms(figures.exec.p99)} / ${fmt.ms(figures.exec.max)}, ${(figures.exec.cpuPerRun * 1000).toFixed(2)} ms).`,
     );
     targets.push(
       target(

@@ -1,33 +1,27 @@
 // The floor of a check run on pushagent's stack: what any Node.js agent built on the chosen
 // libraries spends per run before it schedules, parses, serializes or logs anything. A bare Node
-// process of the agent's size (RSS) does the check's own work the way the agent does it — the
+// process does the check's own work the way the agent does it — the
 // command through execa with the options of src/checks/process.ts, or /proc/net/tcp and tcp6
 // through fs/promises as src/checks/tcp.ts — and one undici PUT of a small body to the gateway per
 // run, on one kept-alive connection. Prints the CPU seconds per run (process + reaped children).
 //
-// Its size matters: a Node process starts a child by forking itself, and fork copies the page
-// tables of every page the process has touched, so the same spawn costs more in a bigger process
-// (measured here: 1.2 ms at 54 MiB of RSS, 3.6 ms at 105 MiB). It pads itself to the agent's
-// anonymous memory (RssAnon: the heaps, not the mapped node binary) with touched memory.
+// A floor, not a twin: a Node process starts a child by forking itself, and fork copies the page
+// tables of all the memory the process has touched, so the same spawn costs a bigger process more
+// (here 1.2 ms at 54 MiB of RSS, 3.6 ms at 105 MiB): the agent's own size is part of what it adds.
 //
-// Usage: node stack-floor.mjs <command|proc> <runs> <anonMiB> <gatewayUrl> [shell command]
+// Usage: node stack-floor.mjs <command|proc> <runs> <gatewayUrl> [shell command]
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { Pool } from 'undici';
 
-const [kind, runsArg, anonArg, gateway, command = 'true'] = process.argv.slice(2);
+const [kind, runsArg, gateway, command = 'true'] = process.argv.slice(2);
 const runs = Number(runsArg);
 
 const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** CPU seconds of this process and of its reaped children, from /proc/self/stat. */
-/** Anonymous resident memory in MiB (RssAnon), what fork copies page tables for. */
-function anon() {
-  return Number(/RssAnon:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
-}
-
 function cpuSeconds() {
   const stat = readFileSync('/proc/self/stat', 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -65,13 +59,10 @@ const push = async (value) => {
   if (r.statusCode !== 200) throw new Error(`PUT answered ${r.statusCode}`);
 };
 
-// Warm-up (the connection, the JIT, the heap's young generation grown to its steady size), then
-// pad to the agent's anonymous memory, kept alive to the end.
+// Warm-up: the connection, the JIT, the heap's young generation grown to its steady size.
 for (let i = 0; i < 50; i += 1) await push(await work());
-const pad = [];
-while (anon() < Number(anonArg) - 1) pad.push(Buffer.alloc(1 << 20, 1));
 const before = cpuSeconds();
 for (let i = 0; i < runs; i += 1) await push(await work());
 const perRun = (cpuSeconds() - before) / runs;
 await pool.close();
-console.log(JSON.stringify({ perRun, anonMiB: anon(), padded: pad.length }));
+console.log(JSON.stringify({ perRun, rssMiB: process.memoryUsage().rss / 2 ** 20 }));

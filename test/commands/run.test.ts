@@ -7,6 +7,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { phaseMs } from '../../src/agent/splay.js';
+import { validate } from '../../src/commands/validate.js';
+import { runCommand } from '../helpers/command.js';
 import { Agent, waitUntil } from '../helpers/daemon.js';
 import { family, freePort, hasPushgateway, Pushgateway } from '../helpers/pushgateway.js';
 import { workdir } from '../helpers/workdir.js';
@@ -303,6 +305,11 @@ describe('run: splay', () => {
       `name: ${name}\ncommand: date +%s%3N >> ${path.join(dir, name)}.starts; echo 1\ninterval: 1s\nmetric: {name: ${name}_value}\n`;
     await writeFile(path.join(dir, 'checks/a.yaml'), check('alpha'));
     await writeFile(path.join(dir, 'checks/b.yaml'), check('beta'));
+    // `validate` shows the phase each check will run at on this host: the one the daemon keeps below.
+    const table = await runCommand(validate, {}, { cwd: dir });
+    expect(table.exitCode).toBe(0);
+    for (const name of ['alpha', 'beta'] as const)
+      expect(table.stdout).toMatch(new RegExp(`^${name}\\s+every 1s\\s+\\+${expected[name]}ms\\s`, 'm'));
     const starts = async (name: string) =>
       (await readFile(path.join(dir, `${name}.starts`), 'utf8').catch(() => ''))
         .split('\n')

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { phaseMs } from '../../src/agent/splay.js';
 import { validate } from '../../src/commands/validate.js';
+import { formatDuration } from '../../src/common/duration.js';
 import { runCommand } from '../helpers/command.js';
 import { workdir } from '../helpers/workdir.js';
 
@@ -9,15 +11,39 @@ describe('validate', () => {
     // Other shipped examples come and go: each test checks its own rows.
     expect(r.stderr).toMatch(/^\d+ checks valid \(config config\.example\.yaml, checks in checks\)\n$/);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout.split('\n')[0]).toMatch(/^CHECK\s+SCHEDULE\s+TIMEOUT\s+KIND\s+FILE$/);
-    expect(r.stdout).toMatch(/^netstat_wait\s+every 15s\s+5s\s+exec\/value\s+checks\/netstat-wait\.yaml:4$/m);
-    expect(r.stdout).toMatch(/^load15\s+cron 0 \* \* \* \* \*\s+5s\s+exec\/value\s+checks\/load-average\.yaml:11$/m);
-    expect(r.stdout).toMatch(/^memory\s+every 30s\s+10s\s+exec\/prometheus\s+checks\/memory\.yaml:4$/m);
+    expect(r.stdout.split('\n')[0]).toMatch(/^CHECK\s+SCHEDULE\s+PHASE\s+TIMEOUT\s+KIND\s+FILE$/);
     expect(r.stdout).toMatch(
-      /^ping_localhost\s+every 30s\s+2\.6s\s+ping\/127\.0\.0\.1\s+checks\/ping-localhost\.yaml:5$/m,
+      /^netstat_wait\s+every 15s\s+\+\d+(?:\.\d+)?m?s\s+5s\s+exec\/value\s+checks\/netstat-wait\.yaml:4$/m,
     );
-    expect(r.stdout).toMatch(/^nagios_load\s+every 1m\s+10s\s+exec\/nagios\s+checks\/nagios-load\.yaml:6$/m);
-    expect(r.stdout).toMatch(/^tcp_states\s+every 15s\s+10s\s+tcp\s+checks\/tcp-states\.yaml:5$/m);
+    expect(r.stdout).toMatch(
+      /^load15\s+cron 0 \* \* \* \* \*\s+-\s+5s\s+exec\/value\s+checks\/load-average\.yaml:11$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^memory\s+every 30s\s+\+\d+(?:\.\d+)?m?s\s+10s\s+exec\/prometheus\s+checks\/memory\.yaml:4$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^ping_localhost\s+every 30s\s+\+\d+(?:\.\d+)?m?s\s+2\.6s\s+ping\/127\.0\.0\.1\s+checks\/ping-localhost\.yaml:5$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^nagios_load\s+every 1m\s+\+\d+(?:\.\d+)?m?s\s+10s\s+exec\/nagios\s+checks\/nagios-load\.yaml:6$/m,
+    );
+    expect(r.stdout).toMatch(/^tcp_states\s+every 15s\s+\+\d+(?:\.\d+)?m?s\s+10s\s+tcp\s+checks\/tcp-states\.yaml:5$/m);
+  });
+
+  it("shows each check's splay phase on this instance: the daemon's, '-' without splay", async () => {
+    const dir = await workdir({
+      'pushagent.config.yaml': 'instance: web01.example.com\n',
+      'checks/a.yaml': 'name: a\ncommand: echo 1\nmetric: {name: a_value}\ninterval: 15s\n',
+      'checks/b.yaml': 'name: b\ncommand: echo 1\nmetric: {name: b_value}\ninterval: 15s\nsplay: false\n',
+      'checks/c.yaml': 'name: c\ncommand: echo 1\nmetric: {name: c_value}\nschedule: "0 */5 * * * *"\n',
+    });
+    const r = await runCommand(validate, {}, { cwd: dir });
+    expect(r.exitCode).toBe(0);
+    const phase = formatDuration(phaseMs('web01.example.com', 'a', 15_000));
+    expect(r.stdout).toMatch(new RegExp(`^a\\s+every 15s\\s+\\+${phase.replace('.', '\\.')}\\s+`, 'm'));
+    expect(r.stdout).toMatch(/^b\s+every 15s\s+-\s+/m);
+    // A schedule runs when it says unless the check asks for splay.
+    expect(r.stdout).toMatch(/^c\s+cron 0 \*\/5 \* \* \* \*\s+-\s+/m);
   });
 
   it('prints every problem of every file, sorted, and exits 3', async () => {
