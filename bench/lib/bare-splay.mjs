@@ -63,6 +63,7 @@ await new Promise((resolve) => setTimeout(resolve, end - Date.now() + 2000));
 const cpu = cpuSeconds() - (cpuAtWarmup ?? cpuSeconds());
 lateness.sort((a, b) => a - b);
 const q = (p) => lateness[Math.min(lateness.length - 1, Math.floor(p * lateness.length))];
+const rssMiB = process.memoryUsage().rss / 2 ** 20;
 console.log(
-  JSON.stringify({ runs, p50: q(0.5), p99: q(0.99), max: lateness.at(-1), cpuPerRunMs: (1000 * cpu) / runs }),
+  JSON.stringify({ runs, p50: q(0.5), p99: q(0.99), max: lateness.at(-1), cpuPerRunMs: (1000 * cpu) / runs, rssMiB }),
 );

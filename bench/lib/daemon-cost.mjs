@@ -127,7 +127,7 @@ export async function daemonCost({ seconds, windowS, batchRuns, log }) {
     figures[session.id] = r;
     const x = (st) => `${(st.median / r.seed.median).toFixed(3)}×`;
     log(
-      `  ${session.id}: agent ${spread(r.agent, fmt.msPrecise)} per run (${runs} runs, ${ok} ok, ${skipped} skipped); seed ${spread(r.seed, fmt.msPrecise)}; floor ${spread(r.floor, fmt.msPrecise)}`,
+      `  ${session.id}: agent ${spread(r.agent, fmt.msPrecise)} per run (${runs} runs, ${ok} ok, ${skipped} skipped); seed ${spread(r.seed, fmt.msPrecise)}; floor ${spread(r.floor, fmt.msPrecise)}; stack floor ${spread(r.stack, fmt.msPrecise)}`,
     );
     if (ok !== runs || skipped > 0) log(`  WARNING: ${s.problems.slice(0, 5).join(' | ')}`);
     rows.push(
