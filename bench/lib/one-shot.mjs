@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { CLI, PEERS, ROOT, fmt, spread, startGateway, stats, target, tempDir } from './harness.mjs';
 
 const NETSTAT_CHECK = `name: netstat_wait
@@ -14,6 +15,46 @@ metric:
   name: count_netstat_wait_connections
   help: Sockets in a WAIT state, as counted by netstat.
 `;
+
+/**
+ * The chosen libraries `once -c FILE` loads (commander, zod, yaml, execa, undici), bundled as the
+ * CLI is and loaded with Node's module compile cache where it has one (>= 22.1), as the CLI does,
+ * and nothing done: what any `once` on this stack costs before its own work.
+ */
+async function stackLoadScript() {
+  const dir = tempDir('stack-load');
+  const entry = path.join(dir, 'entry.mjs');
+  writeFileSync(
+    entry,
+    [
+      "import { Command } from 'commander';",
+      "import { execa } from 'execa';",
+      "import { Pool } from 'undici';",
+      "import { parseDocument } from 'yaml';",
+      "import * as z from 'zod';",
+      'globalThis.keep = [Command, execa, Pool, parseDocument, z];',
+    ].join('\n'),
+  );
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.18',
+    outfile: path.join(dir, 'libs.mjs'),
+    nodePaths: [path.join(ROOT, 'node_modules')],
+    logLevel: 'warning',
+    banner: { js: "import{createRequire as __r}from'node:module';const require=__r(import.meta.url);" },
+  });
+  const run = path.join(dir, 'run.mjs');
+  const cache = JSON.stringify(path.join(dir, 'cache'));
+  writeFileSync(
+    run,
+    `import module from 'node:module';\nmodule.enableCompileCache?.(${cache});\nawait import('./libs.mjs');\n`,
+  );
+  return run;
+}
 
 export async function oneShot({ runs, log }) {
   const gw = {};
@@ -67,6 +108,13 @@ export async function oneShot({ runs, log }) {
     process.execPath,
     [path.join(ROOT, 'bench', 'lib', 'bare-once.mjs')],
     { env: { PUSHGATEWAY: gw.bare.url } },
+  );
+
+  add(
+    'stackLoad',
+    'the libraries `once` loads (commander, zod, yaml, execa, undici), bundled, nothing done: the floor of the stack',
+    process.execPath,
+    [await stackLoadScript()],
   );
 
   const dir = tempDir('once');
@@ -130,6 +178,7 @@ export async function oneShot({ runs, log }) {
     ],
     notes: [
       `The job itself, done by hand in Node without any library (bare-once.mjs), takes ${(st.bare.median / st.promClient.median).toFixed(2)}× the prom-client script and ${(st.bare.median / st.node.median).toFixed(2)}× \`node -e 0\`.`,
+      `Loading the chosen libraries \`once\` needs, and doing nothing, takes ${(st.stackLoad.median / st.promClient.median).toFixed(2)}× the prom-client script: the floor of \`once\` on this stack. \`once\` takes ${fmt.ms(st.once.median - st.stackLoad.median)} more (its own code loaded and run: the config, \`hostname -f\`, the check, the push).`,
     ],
     figures: { st },
   };
