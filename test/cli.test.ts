@@ -44,7 +44,7 @@ describe('each verb through the built CLI', () => {
     const cwd = await workdir({ 'etc/pushagent.config.yaml': 'instance: web01\n', ...checks });
     const r = await runCli(['validate', '-c', 'etc/pushagent.config.yaml'], { cwd });
     expect(r.stderr).toBe('3 checks valid (config etc/pushagent.config.yaml, checks in etc/checks)\n');
-    expect(r.stdout).toMatch(/^CHECK +SCHEDULE +TIMEOUT +KIND +FILE\na +every 15s /);
+    expect(r.stdout).toMatch(/^CHECK +SCHEDULE +PHASE +TIMEOUT +KIND +FILE\na +every 15s +\+\d/);
     expect(r.exitCode).toBe(0);
     const missing = await runCli(['validate', '-c', 'nope.yaml'], { cwd });
     expect([missing.exitCode, missing.stderr]).toEqual([

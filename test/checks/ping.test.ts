@@ -251,7 +251,7 @@ describe.skipIf(!REAL_PING)('ping collect (real ping, loopback)', () => {
         'name: ping_lo\nping: {targets: [127.0.0.1, 127.0.0.3], count: 2, packet_interval: 200ms}\ninterval: 10s\n',
     });
     const v = await runCli(['validate'], { cwd: dir });
-    expect(v.stdout).toMatch(/^ping_lo\s+every 10s\s+2.4s\s+ping\/2 targets\s+checks\/ping\.yaml:1$/m);
+    expect(v.stdout).toMatch(/^ping_lo\s+every 10s\s+\+\S+\s+2\.4s\s+ping\/2 targets\s+checks\/ping\.yaml:1$/m);
     const r = await runCli(['once', '--dry-run'], { cwd: dir, env: { PATH: `${tee.bin}:${process.env.PATH ?? ''}` } });
     expect(r.stderr).toMatch(/^ok\s+ping_lo\s+\d+ms\n$/);
     expect(r.exitCode).toBe(0);
