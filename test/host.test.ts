@@ -98,6 +98,20 @@ describe('an instance from hostname -f is checked the same way: exit 3 with the 
     expect(r.exitCode).toBe(3);
   });
 
+  it('validate shows no phase (?) and says why, but the config stays valid (exit 0)', async () => {
+    const cwd = await workdir(CHECK);
+    const bin = path.join(cwd, 'bin');
+    await mkdir(bin);
+    await writeFile(path.join(bin, 'hostname'), "#!/bin/sh\nprintf '127.0.0.1\\n'\n");
+    await chmod(path.join(bin, 'hostname'), 0o755);
+    const r = await runCli(['validate'], { cwd, env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.stdout).toMatch(/^a\s+every 15s\s+\?\s+/m);
+    expect(r.stderr).toContain(
+      `phases not shown (?): this host's FQDN is "127.0.0.1" (from \`hostname -f\`), which ${LOOPBACK}`,
+    );
+    expect(r.exitCode).toBe(0);
+  });
+
   it('a name hostname -f prints on one line is the instance', async () => {
     const r = await onceWithHostname('web01.example.com\\n');
     expect(r.stdout).toContain('# group job="pushagent",instance="web01.example.com",check="a"');
