@@ -11,37 +11,20 @@
 // size made each fork cost twice the agent's: a heap of many separate mappings is not the agent's.)
 //
 // Usage: node bare-splay.mjs <phasesJson> <intervalMs> <warmupS> <seconds>
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
+import { CHECK_EXECA_OPTIONS, cpuSeconds, rssMiB } from './proc.mjs';
 
 const [phasesFile, intervalArg, warmupArg, secondsArg] = process.argv.slice(2);
 const phases = JSON.parse(readFileSync(phasesFile, 'utf8'));
 const interval = Number(intervalArg);
 const warmupEnd = Date.now() + Number(warmupArg) * 1000;
 const end = warmupEnd + Number(secondsArg) * 1000;
-const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-function cpuSeconds() {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
-}
 
 const lateness = [];
 let runs = 0;
 let cpuAtWarmup;
-const run = () =>
-  execa('true', [], {
-    env: { LC_ALL: 'C' },
-    stdin: 'ignore',
-    detached: true,
-    encoding: 'buffer',
-    maxBuffer: 1 << 20,
-    stripFinalNewline: false,
-    reject: false,
-    forceKillAfterDelay: false,
-  });
+const run = () => execa('true', [], CHECK_EXECA_OPTIONS);
 
 /** Arms the timer of the check with `phase` for its next slot after now; stops at the end. */
 function arm(phase) {
@@ -63,7 +46,13 @@ await new Promise((resolve) => setTimeout(resolve, end - Date.now() + 2000));
 const cpu = cpuSeconds() - (cpuAtWarmup ?? cpuSeconds());
 lateness.sort((a, b) => a - b);
 const q = (p) => lateness[Math.min(lateness.length - 1, Math.floor(p * lateness.length))];
-const rssMiB = process.memoryUsage().rss / 2 ** 20;
 console.log(
-  JSON.stringify({ runs, p50: q(0.5), p99: q(0.99), max: lateness.at(-1), cpuPerRunMs: (1000 * cpu) / runs, rssMiB }),
+  JSON.stringify({
+    runs,
+    p50: q(0.5),
+    p99: q(0.99),
+    max: lateness.at(-1),
+    cpuPerRunMs: (1000 * cpu) / runs,
+    rssMiB: rssMiB(),
+  }),
 );

@@ -1,7 +1,7 @@
 // What every benchmark shares: Pushgateways on loopback, /proc readings, statistics, temporary
 // folders, and cleanup of everything started here (by pid, never by name).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -100,28 +100,7 @@ export function sumSamples(text, name, match = '') {
   return sum;
 }
 
-export const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** CPU seconds of a process and of its reaped children: utime + stime + cutime + cstime. */
-export function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14-17 of proc(5), here indexes 11-14 after the command.
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
-}
-
-/** Resident set size in MiB. */
-export function rssMiB(pid) {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-}
-
-/**
- * Anonymous resident memory in MiB (RssAnon: the heaps, not the mapped node binary): what a fork
- * copies page tables for, so what makes starting a child from a Node process cost more.
- */
-export function anonMiB(pid = 'self') {
-  return Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-}
+export { TICK, anonMiB, cpuSeconds, rssMiB } from './proc.mjs';
 
 /** Median, min and max of a non-empty list. */
 export function stats(values) {

@@ -10,37 +10,17 @@
 // (here 1.2 ms at 54 MiB of RSS, 3.6 ms at 105 MiB): the agent's own size is part of what it adds.
 //
 // Usage: node stack-floor.mjs <command|proc> <runs> <gatewayUrl> [shell command]
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
+import { CHECK_EXECA_OPTIONS, cpuSeconds, rssMiB } from './proc.mjs';
 import { Pool } from 'undici';
 
 const [kind, runsArg, gateway, command = 'true'] = process.argv.slice(2);
 const runs = Number(runsArg);
 
-const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** CPU seconds of this process and of its reaped children, from /proc/self/stat. */
-function cpuSeconds() {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14-17 (utime, stime, cutime, cstime), counted from the state (field 3).
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
-}
-
 const work = {
   command: async () => {
-    const r = await execa('/bin/sh', ['-c', command], {
-      env: { LC_ALL: 'C' },
-      stdin: 'ignore',
-      detached: true,
-      encoding: 'buffer',
-      maxBuffer: 1 << 20,
-      stripFinalNewline: false,
-      reject: false,
-      forceKillAfterDelay: false,
-    });
+    const r = await execa('/bin/sh', ['-c', command], CHECK_EXECA_OPTIONS);
     return new TextDecoder().decode(r.stdout).trim();
   },
   proc: async () => {
@@ -65,4 +45,4 @@ const before = cpuSeconds();
 for (let i = 0; i < runs; i += 1) await push(await work());
 const perRun = (cpuSeconds() - before) / runs;
 await pool.close();
-console.log(JSON.stringify({ perRun, rssMiB: process.memoryUsage().rss / 2 ** 20 }));
+console.log(JSON.stringify({ perRun, rssMiB: rssMiB() }));
