@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { nextSlot, Scheduler } from '../../src/agent/scheduler.js';
-import type { CheckDef } from '../../src/config/check-def.js';
+import { checkDef } from '../helpers/check-def.js';
 
-const def = (name: string, ms: number): CheckDef => ({
-  name,
-  file: 'x.yaml',
-  line: 1,
-  col: 1,
-  kind: 'exec',
-  spec: {},
-  describe: 'exec/value',
-  schedule: { kind: 'interval', ms },
-  timeoutMs: ms,
-  killGraceMs: 100,
-  labels: {},
-});
+const def = (name: string, ms: number) => checkDef({ name, schedule: { kind: 'interval', ms }, timeoutMs: ms });
 
 describe('nextSlot', () => {
   it('interval slots are absolute multiples of the interval: no drift, whatever the run took', () => {

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { tickOf } from '../../src/agent/tick.js';
-import type { CheckDef, Schedule } from '../../src/config/check-def.js';
+import type { Schedule } from '../../src/config/check-def.js';
+import { checkDef } from '../helpers/check-def.js';
 
-const def = (schedule: Schedule): CheckDef => ({
-  name: 'x',
-  file: 'x.yaml',
-  line: 1,
-  col: 1,
-  kind: 'exec',
-  spec: {},
-  describe: 'exec/value',
-  schedule,
-  splayMs: 0,
-  timeoutMs: 100,
-  killGraceMs: 100,
-  labels: {},
-});
+const def = (schedule: Schedule) => checkDef({ schedule });
 
 describe('tickOf', () => {
   it('is the shortest period of the checks, a schedule counting with its shortest gap', () => {
