@@ -101,7 +101,10 @@ export async function daemonSession(o) {
       await wait(o.settleMs ?? 500);
     }
     const a = sample();
-    await wait(Math.max(0, (started + w * windowS - performance.now() / 1000) * 1000));
+    // With work between the windows, each window lasts windowS from its start; without, the
+    // windows tile the session.
+    const end = o.during ? a.t + windowS : started + w * windowS;
+    await wait(Math.max(0, (end - performance.now() / 1000) * 1000));
     windows.push({ a, b: sample() });
   }
   clearInterval(rssTimer);

@@ -2,16 +2,35 @@
 // agent does. No dependency: the floor scripts (stack-floor.mjs, bare-splay.mjs) load this and
 // nothing of the harness, so that they stay the bare Node processes they measure.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-/** CPU seconds of a process and of its reaped children: utime + stime + cutime + cstime. */
+/**
+ * CPU seconds of a process and of its reaped children. The process's own time is exact: for this
+ * process getrusage (process.cpuUsage), for another the nanoseconds each of its threads has run
+ * (/proc/PID/task/TID/schedstat); /proc/PID/stat's utime and stime count whole clock ticks (10 ms),
+ * too coarse for a few milliseconds per run over a 10 s window. Reaped children's time (cutime +
+ * cstime) exists only in ticks.
+ */
 export function cpuSeconds(pid = 'self') {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields 14-17 of proc(5), here indexes 11-14 after the command.
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
+  const children = (Number(f[13]) + Number(f[14])) / TICK;
+  if (pid === 'self' || pid === process.pid) {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6 + children;
+  }
+  let own = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      own += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+    } catch {
+      // The thread ended since the listing.
+    }
+  }
+  return own + children;
 }
 
 /** Resident set size in MiB. */
