@@ -29,10 +29,12 @@ async function stackLoadScript() {
     [
       "import { Command } from 'commander';",
       "import { execa } from 'execa';",
-      "import { Pool } from 'undici';",
+      // undici's Pool and request() from their own modules, as src/sinks/http-client.ts loads them.
+      "import Pool from 'undici/lib/dispatcher/pool.js';",
+      "import request from 'undici/lib/api/api-request.js';",
       "import { parseDocument } from 'yaml';",
       "import * as z from 'zod';",
-      'globalThis.keep = [Command, execa, Pool, parseDocument, z];',
+      'globalThis.keep = [Command, execa, Pool, request, parseDocument, z];',
     ].join('\n'),
   );
   await build({

@@ -18,7 +18,9 @@
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { CHECK_EXECA_OPTIONS, cpuSeconds, rssMiB } from './proc.mjs';
-import { Pool } from 'undici';
+// undici's Pool and request() from their own modules, as src/sinks/http-client.ts loads them.
+import request from 'undici/lib/api/api-request.js';
+import Pool from 'undici/lib/dispatcher/pool.js';
 
 const [kind, runsArg, gateway, ...rest] = process.argv.slice(2);
 const runs = Number(runsArg);
@@ -42,7 +44,7 @@ const url = new URL(gateway);
 const pool = new Pool(url.origin, { connections: 1 });
 const push = async (value) => {
   const body = `# TYPE floor_value gauge\nfloor_value ${value}\n# TYPE floor_success gauge\nfloor_success 1\n`;
-  const r = await pool.request({ method: 'PUT', path: '/metrics/job/stack_floor/instance/bench', body });
+  const r = await request.call(pool, { method: 'PUT', path: '/metrics/job/stack_floor/instance/bench', body });
   await r.body.text();
   if (r.statusCode !== 200) throw new Error(`PUT answered ${r.statusCode}`);
 };

@@ -3,8 +3,18 @@
  * otherwise), a deadline per request that starts when the request is sent (time spent waiting for
  * a free connection does not count), and at most `maxBodyBytes` of any answer read: the rest is
  * discarded, so a server answering with an endless body costs nothing but that prefix.
+ *
+ * Pool, request() and the errors come from their own modules, not undici's index: the index also
+ * builds fetch, WebSocket, the cookie and cache stores, which no sink uses, and loading them costs
+ * a long-running `run` ~9 MiB of resident memory for good (3 MiB of it heap) and every `once` tens
+ * of milliseconds. (The index also copies request() onto every dispatcher's prototype; here it is
+ * called on the pool, `request.call(pool, …)`, and nothing of undici is changed.) The package has no
+ * `exports` map; the bundle pins the files at build time, and an undici that moves them fails the
+ * build and the tests, not a user.
  */
-import { Pool, errors } from 'undici';
+import request from 'undici/lib/api/api-request.js';
+import { RequestAbortedError, SocketError } from 'undici/lib/core/errors.js';
+import Pool from 'undici/lib/dispatcher/pool.js';
 
 export interface HttpClientOptions {
   readonly ca?: string | undefined;
@@ -131,7 +141,7 @@ export class HttpClient {
     const limit = this.#opts.maxBodyBytes ?? MAX_BODY_BYTES;
     const all =
       this.#opts.userAgent && !('user-agent' in headers) ? { 'user-agent': this.#opts.userAgent, ...headers } : headers;
-    const res = await pool.request({
+    const res = await request.call(pool, {
       path: url.pathname + url.search,
       method: method as 'GET',
       headers: all,
@@ -187,14 +197,14 @@ class Origin {
 /** undici's errors as the sinks word them: the socket's own code, and how much it had read. */
 function translate(err: unknown): Error {
   const e = err as RequestError & { socket?: { bytesRead?: number } };
-  if (e instanceof errors.SocketError) {
+  if (e instanceof SocketError) {
     // "other side closed": the server hung up; code it as the reset it is.
     return Object.assign(new Error(e.message, { cause: e }), {
       code: 'ECONNRESET',
       bytesRead: e.socket?.bytesRead ?? 0,
     });
   }
-  if (e instanceof errors.RequestAbortedError)
+  if (e instanceof RequestAbortedError)
     return Object.assign(new Error(e.message, { cause: e }), { code: 'ECONNRESET' });
   return e;
 }
