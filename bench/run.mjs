@@ -39,7 +39,7 @@ const PLAN = QUICK
       start: { runs: 5 },
       daemon: { seconds: 10, windowS: 5, batchRuns: 5 },
       serializer: { sizes: [10_000, 100_000], reps: 3 },
-      scale: { count: 200, seconds: 10, kinds: ['exec', 'execHost', 'tcp'] },
+      scale: { count: 200, seconds: 10, kinds: ['exec', 'execHost', 'execUnit', 'tcp'] },
       outputs: { sizes: [100, 1000], puts: 50, rounds: 20, checks: 100, perCheck: 20 },
       fleet: {
         sizes: [100, 300, 1000],
@@ -52,7 +52,7 @@ const PLAN = QUICK
       start: { runs: 30 },
       daemon: { seconds: 60, windowS: 10, batchRuns: 10 },
       serializer: { sizes: [10_000, 100_000], reps: 11 },
-      scale: { count: 200, seconds: 60, kinds: ['exec', 'execHost', 'tcp'] },
+      scale: { count: 200, seconds: 60, kinds: ['exec', 'execHost', 'execUnit', 'tcp'] },
       outputs: { sizes: [100, 1000, 2000, 4000], puts: 200, rounds: 60, checks: 100, perCheck: 20 },
       fleet: { sizes: [30, 100, 200, 300, 600, 1000, 3000, 10_000], fillS: 15, windowS: 15 },
     };

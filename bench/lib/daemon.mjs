@@ -13,6 +13,7 @@ import { CLI, anonMiB, cpuSeconds, rssMiB, sleep, tempDir, track } from './harne
  * @param {string} o.checks       YAML of the checks file
  * @param {string} [o.extraConfig] more lines of pushagent.config.yaml
  * @param {string} [o.logLevel]   info (default) or debug (a line per run, with lateness_seconds)
+ * @param {Record<string, string>} [o.env] more environment variables for the agent (NODE_OPTIONS)
  * @param {number} o.warmupS      seconds before the first sample
  * @param {number} o.seconds      measured seconds
  * @param {number} [o.windowS]    a sample every windowS seconds (default 10)
@@ -31,6 +32,7 @@ export async function daemonSession(o) {
   const agent = track(
     spawn(process.execPath, [CLI, 'run', '--log-level', o.logLevel ?? 'info'], {
       cwd: dir,
+      env: { ...process.env, ...o.env },
       stdio: ['ignore', 'ignore', 'pipe'],
     }),
   );

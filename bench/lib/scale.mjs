@@ -3,7 +3,7 @@
 // `lateness_seconds`), skipped slots (the agent's own counter, pushed on the way out), CPU % of
 // one core (agent + children), RSS (sampled each second) in the first and the last 10 s.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { daemonSession } from './daemon.mjs';
 import {
@@ -46,6 +46,14 @@ async function splayFloor({ count, warmupS, seconds }) {
   return JSON.parse(r.stdout);
 }
 
+/** The NODE_OPTIONS the shipped systemd unit starts the agent with (contrib/pushagent.service). */
+function unitNodeOptions() {
+  const unit = readFileSync(path.join(ROOT, 'contrib', 'pushagent.service'), 'utf8');
+  const m = /^Environment=NODE_OPTIONS="([^"]*)"$/m.exec(unit);
+  if (!m) throw new Error('contrib/pushagent.service sets no NODE_OPTIONS');
+  return m[1];
+}
+
 const span = (trail) => Math.max(1, Math.min(10, Math.floor(trail.length / 3)));
 
 export const SCALE_KINDS = {
@@ -58,6 +66,12 @@ export const SCALE_KINDS = {
     label: 'exec `true`, `grouping: host`',
     check: (i) => `- name: exec_${i}\n  command: "true"\n  interval: 1s\n`,
     extraConfig: '  grouping: host\n',
+  },
+  // As the shipped systemd unit starts it: V8's heap and worker pool sized for a daemon.
+  execUnit: {
+    label: `exec \`true\`, with the systemd unit's NODE_OPTIONS (\`${unitNodeOptions()}\`)`,
+    check: (i) => SCALE_KINDS.exec.check(i),
+    env: { NODE_OPTIONS: unitNodeOptions() },
   },
   tcp: { label: 'built-in `tcp: {}`', check: (i) => `- name: tcp_${i}\n  tcp: {}\n  interval: 1s\n` },
 };
@@ -72,14 +86,17 @@ export async function scaleSession({
   warmupS = 5,
   windowS = 10,
   extraConfig,
+  env,
 }) {
   const gw = await startGateway();
   const yaml = checks ?? Array.from({ length: count }, (_, i) => SCALE_KINDS[kind].check(i)).join('');
   extraConfig ??= kind && SCALE_KINDS[kind].extraConfig;
+  env ??= kind && SCALE_KINDS[kind].env;
   const s = await daemonSession({
     gateway: gw.url,
     checks: yaml,
     extraConfig,
+    env,
     logLevel: 'debug',
     warmupS,
     seconds,
@@ -136,7 +153,7 @@ export async function scale({ count, seconds, kinds, log }) {
     const r = await scaleSession({ count, kind, seconds });
     figures[kind] = r;
     const label = SCALE_KINDS[kind].label;
-    const name = kind === 'execHost' ? 'exec, grouping: host' : kind;
+    const name = { execHost: 'exec, grouping: host', execUnit: "exec, the unit's NODE_OPTIONS" }[kind] ?? kind;
     log(
       `  ${count} × ${label}: lateness p50/p99/max ${fmt.ms(r.p50)} / ${fmt.ms(r.p99)} / ${fmt.ms(r.max)}, ${r.runs}/${r.expected} runs, ${r.failed} failed, ${r.skipped} skipped, CPU ${spread(r.cpuPct, fmt.pct)}, RSS ${fmt.mib(r.rssStart)} → ${fmt.mib(r.rssEnd)}`,
     );
