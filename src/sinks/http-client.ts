@@ -5,12 +5,12 @@
  * discarded, so a server answering with an endless body costs nothing but that prefix.
  *
  * Pool, request() and the errors come from their own modules, not undici's index: the index also
- * builds fetch, WebSocket, the cookie and cache stores, which no sink uses, and loading them costs
- * a long-running `run` ~9 MiB of resident memory for good (3 MiB of it heap) and every `once` tens
- * of milliseconds. (The index also copies request() onto every dispatcher's prototype; here it is
- * called on the pool, `request.call(pool, …)`, and nothing of undici is changed.) The package has no
- * `exports` map; the bundle pins the files at build time, and an undici that moves them fails the
- * build and the tests, not a user.
+ * builds fetch, WebSocket, the cookie and cache stores, which no sink uses; loading them costs a
+ * bare process 9 MiB of resident memory (3 MiB of it heap), `run` 3-4 MiB for good, and every
+ * `once` tens of milliseconds. (The index also copies request() onto every dispatcher's
+ * prototype; here it is called on the pool, `request.call(pool, …)`, and nothing of undici is
+ * changed.) The package has no `exports` map; the bundle pins the files at build time, and an
+ * undici that moves them fails the build and the tests, not a user.
  */
 import request from 'undici/lib/api/api-request.js';
 import { RequestAbortedError, SocketError } from 'undici/lib/core/errors.js';
