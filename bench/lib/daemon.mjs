@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, anonMiB, cpuSeconds, rssMiB, sleep, tempDir, track } from './harness.mjs';
+import { CLI, anonMiB, cpuParts, rssMiB, sleep, tempDir, track } from './harness.mjs';
 
 /**
  * @param {object} o
@@ -20,7 +20,8 @@ import { CLI, anonMiB, cpuSeconds, rssMiB, sleep, tempDir, track } from './harne
  * @param {() => unknown} [o.during] called before each window, the agent stopped (SIGSTOP) meanwhile
  * @param {number} [o.settleMs]  after `during`, wait this long before the window starts (default 500)
  * @param {number} [o.intervalMs] the checks' interval: the agent is stopped just after a slot
- * @returns windows [{ a, b }] of samples { t, wall, cpu, rss, lines }, runs (per-run log lines after warm-up), problems
+ * @returns windows [{ a, b }] of samples { t, wall, cpu, own, rss, lines } (own: the process's CPU
+ *   without its children's), runs (per-run log lines after warm-up), problems
  */
 export async function daemonSession(o) {
   const dir = tempDir('daemon');
@@ -69,13 +70,17 @@ export async function daemonSession(o) {
   });
   const wait = (ms) => Promise.race([sleep(ms), early]);
 
-  const sample = () => ({
-    t: performance.now() / 1000,
-    wall: Date.now(),
-    cpu: cpuSeconds(agent.pid),
-    rss: rssMiB(agent.pid),
-    lines: counted,
-  });
+  const sample = () => {
+    const { own, children } = cpuParts(agent.pid);
+    return {
+      t: performance.now() / 1000,
+      wall: Date.now(),
+      cpu: own + children,
+      own,
+      rss: rssMiB(agent.pid),
+      lines: counted,
+    };
+  };
   await wait(o.warmupS * 1000);
   measuring = true;
   const windowS = o.windowS ?? 10;

@@ -100,7 +100,7 @@ export function sumSamples(text, name, match = '') {
   return sum;
 }
 
-export { TICK, anonMiB, cpuSeconds, rssMiB } from './proc.mjs';
+export { TICK, anonMiB, cpuParts, cpuSeconds, rssMiB } from './proc.mjs';
 
 /** Median, min and max of a non-empty list. */
 export function stats(values) {

@@ -14,13 +14,19 @@ export const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' 
  * cstime) exists only in ticks.
  */
 export function cpuSeconds(pid = 'self') {
+  const { own, children } = cpuParts(pid);
+  return own + children;
+}
+
+/** cpuSeconds in its two parts: the process's own threads, and its reaped children. */
+export function cpuParts(pid = 'self') {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields 14-17 of proc(5), here indexes 11-14 after the command.
   const children = (Number(f[13]) + Number(f[14])) / TICK;
   if (pid === 'self' || pid === process.pid) {
     const { user, system } = process.cpuUsage();
-    return (user + system) / 1e6 + children;
+    return { own: (user + system) / 1e6, children };
   }
   let own = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
@@ -30,7 +36,7 @@ export function cpuSeconds(pid = 'self') {
       // The thread ended since the listing.
     }
   }
-  return own + children;
+  return { own, children };
 }
 
 /** Resident set size in MiB. */

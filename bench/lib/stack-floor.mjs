@@ -3,7 +3,8 @@
 // process does the check's own work the way the agent does it — the
 // command through execa with the options of src/checks/process.ts, or /proc/net/tcp and tcp6
 // through fs/promises as src/checks/tcp.ts — and one undici PUT of a small body to the gateway per
-// run, on one kept-alive connection. Prints the CPU seconds per run (process + reaped children).
+// run, on one kept-alive connection. Prints the CPU seconds per run (process + reaped children, and
+// the process's own).
 //
 // A floor, not a twin: a Node process starts a child by forking itself, and fork copies the page
 // tables of all the memory the process has touched, so the same spawn costs a bigger process more
@@ -17,7 +18,7 @@
 // Usage: node stack-floor.mjs <command|proc> <runs> <gatewayUrl> [--pace-ms=N] [shell command]
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { CHECK_EXECA_OPTIONS, cpuSeconds, rssMiB } from './proc.mjs';
+import { CHECK_EXECA_OPTIONS, cpuParts, rssMiB } from './proc.mjs';
 // undici's Pool and request() from their own modules, as src/sinks/http-client.ts loads them.
 import request from 'undici/lib/api/api-request.js';
 import Pool from 'undici/lib/dispatcher/pool.js';
@@ -51,12 +52,14 @@ const push = async (value) => {
 
 // Warm-up: the connection, the JIT, the heap's young generation grown to its steady size.
 for (let i = 0; i < 50; i += 1) await push(await work());
-const before = cpuSeconds();
+const before = cpuParts();
 const nextSlot = () => new Promise((resolve) => setTimeout(resolve, paceMs - (Date.now() % paceMs)));
 for (let i = 0; i < runs; i += 1) {
   if (paceMs) await nextSlot();
   await push(await work());
 }
-const perRun = (cpuSeconds() - before) / runs;
+const after = cpuParts();
+const ownPerRun = (after.own - before.own) / runs;
+const perRun = ownPerRun + (after.children - before.children) / runs;
 await pool.close();
-console.log(JSON.stringify({ perRun, rssMiB: rssMiB() }));
+console.log(JSON.stringify({ perRun, ownPerRun, rssMiB: rssMiB() }));
